@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+
+// int8 (ids, sums, versions) as numbers: every value this service stores fits in 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export type Db = pg.Pool | pg.PoolClient;
+
+export interface PoolOptions {
+  connectionString: string;
+  max: number;
+  applicationName?: string;
+}
+
+export function createPool(opts: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.max,
+    application_name: opts.applicationName ?? 'flashsale',
+    connectionTimeoutMillis: 5_000,
+    // A statement stuck behind a lock for this long is a fault, not a queue.
+    statement_timeout: 15_000,
+    idle_in_transaction_session_timeout: 30_000,
+  });
+  // An idle client whose backend dies emits here; without a listener it would crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+const SQL_DIR = new URL('./sql/', import.meta.url);
+/** Loads one SQL operation from sql/<name>.sql, once, at module load. */
+export const sql = (name: string): string => readFileSync(new URL(`${name}.sql`, SQL_DIR), 'utf8');
+
+/** Serialization failures and deadlocks: the transaction did nothing and can simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/**
+ * Runs `fn` in a transaction on one client. Commits when it resolves, rolls back when it throws.
+ * A serialization failure or deadlock is retried a few times; everything else is re-thrown.
+ */
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (tx: pg.PoolClient) => Promise<T>,
+  opts: { isolation?: 'read committed' | 'repeatable read'; retries?: number } = {},
+): Promise<T> {
+  const retries = opts.retries ?? 3;
+  for (let attempt = 0; ; attempt++) {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await client.query(`begin isolation level ${opts.isolation ?? 'read committed'}`);
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback').catch(() => {
+        broken = true;
+      });
+      const code = (err as { code?: string }).code;
+      if (attempt < retries && code !== undefined && RETRYABLE.has(code)) continue;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import type { Db } from './db.ts';
+import { sql } from './db.ts';
+
+const SQL = {
+  find: sql('find-product'),
+  stock: sql('product-stock'),
+  figures: sql('stock-figures'),
+  insert: sql('insert-product'),
+  seed: sql('seed-products'),
+};
+
+export interface ProductRow {
+  id: number;
+  name: string;
+  price: string;
+  total_stock: number;
+  available: number;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface StockRow {
+  id: number;
+  available: number;
+  version: number;
+}
+
+export interface StockFiguresRow extends StockRow {
+  total_stock: number;
+  held: number;
+  ordered: number;
+}
+
+export async function findProduct(db: Db, id: number): Promise<ProductRow | null> {
+  const { rows } = await db.query<ProductRow>(SQL.find, [id]);
+  return rows[0] ?? null;
+}
+
+/** Available stock and version of the given products, or of all of them. */
+export async function readStock(db: Db, ids: number[] | null = null): Promise<StockRow[]> {
+  const { rows } = await db.query<StockRow>(SQL.stock, [ids]);
+  return rows;
+}
+
+export async function readStockFigures(db: Db, ids: number[] | null = null): Promise<StockFiguresRow[]> {
+  const { rows } = await db.query<StockFiguresRow>(SQL.figures, [ids]);
+  return rows;
+}
+
+export async function insertProduct(
+  db: Db,
+  p: { name: string; price: number | string; stock: number },
+): Promise<ProductRow> {
+  const { rows } = await db.query<ProductRow>(SQL.insert, [p.name, p.price, p.stock]);
+  return rows[0]!;
+}
+
+export async function seedProducts(db: Db): Promise<{ id: number; name: string; total_stock: number }[]> {
+  const { rows } = await db.query(SQL.seed);
+  return rows;
+}

@@ -1,0 +1,11 @@
+-- Creates a product with its initial stock and the matching 'initial' movement.
+-- $1 name, $2 price, $3 stock. Returns the product.
+with p as (
+  insert into products (name, price, total_stock, available)
+  values ($1::text, $2::numeric, $3::int, $3::int)
+  returning id, name, price, total_stock, available, version, created_at, updated_at
+), m as (
+  insert into stock_movements (product_id, delta, reason, available_after, version)
+  select p.id, p.available, 'initial', p.available, p.version from p
+)
+select * from p

@@ -1,0 +1,31 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { expireHold } from '../../app/expire-holds.ts';
+import type { AppContext } from '../../app/ports.ts';
+import { EXPIRY_QUEUE, type ExpiryJobData } from './expiry-queue.ts';
+
+/**
+ * Processes hold-expiry jobs. A job that fires before the hold is due by the database clock (the
+ * two clocks differ slightly) is put back until then; one whose hold already ended is done.
+ */
+export function createExpiryWorker(
+  ctx: AppContext,
+  connection: Redis,
+  prefix: string,
+  concurrency = 50,
+): Worker<ExpiryJobData> {
+  const worker = new Worker<ExpiryJobData>(
+    EXPIRY_QUEUE,
+    async (job: Job<ExpiryJobData>, token?: string) => {
+      const result = await expireHold(ctx, job.data.holdId, 'job');
+      if (result.kind === 'not-due') {
+        await job.moveToDelayed(Date.now() + result.remainingMs + 5, token);
+        throw new DelayedError();
+      }
+      return result.kind;
+    },
+    { connection, prefix, concurrency, autorun: true },
+  );
+  worker.on('error', (err) => ctx.log.warn({ err }, 'expiry worker error'));
+  return worker;
+}

@@ -1,0 +1,23 @@
+import type { Redis } from 'ioredis';
+import type { IdempotencyCache, StoredResponse } from '../../app/ports.ts';
+
+/** Webhook responses by idempotency key, as JSON strings that expire on their own. */
+export class RedisIdempotencyCache implements IdempotencyCache {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = '',
+  ) {}
+
+  private key(key: string): string {
+    return `${this.prefix}idempotency:webhook:${key}`;
+  }
+
+  async get(key: string): Promise<StoredResponse | null> {
+    const raw = await this.redis.get(this.key(key));
+    return raw === null ? null : (JSON.parse(raw) as StoredResponse);
+  }
+
+  async put(key: string, value: StoredResponse, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.key(key), JSON.stringify(value), 'EX', ttlSeconds);
+  }
+}

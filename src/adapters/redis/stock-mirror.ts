@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import type { ClientContext, Redis, Result } from 'ioredis';
+import type { MirrorWriteResult, StockMirror, StockSnapshot } from '../../app/ports.ts';
+
+const SET_STOCK = readFileSync(new URL('./commands/set-stock-2.lua', import.meta.url), 'utf8');
+const RESULTS: Record<string, MirrorWriteResult> = { '2': 'created', '1': 'changed', '0': 'unchanged', '-1': 'stale' };
+
+declare module 'ioredis' {
+  interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
+    flashsaleSetStock(stockKey: string, versionKey: string, available: number, version: number): Result<number, Context>;
+  }
+}
+
+/** The key clients and operators read: `product:<id>:stock` (after an optional prefix). */
+export const stockKey = (prefix: string, productId: number): string => `${prefix}product:${productId}:stock`;
+/** The version beside it, hash-tagged on the stock key so both live in one cluster slot. */
+export const stockVersionKey = (prefix: string, productId: number): string =>
+  `${prefix}stockver:{${stockKey(prefix, productId)}}`;
+
+/** The Redis mirror of available stock: a plain integer per product plus its version. */
+export class RedisStockMirror implements StockMirror {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = '',
+  ) {
+    if (!redis.flashsaleSetStock) redis.defineCommand('flashsaleSetStock', { numberOfKeys: 2, lua: SET_STOCK });
+  }
+
+  async read(productId: number): Promise<number | null> {
+    const value = await this.redis.get(stockKey(this.prefix, productId));
+    return value === null ? null : Number(value);
+  }
+
+  async write(s: StockSnapshot): Promise<MirrorWriteResult> {
+    const code = await this.redis.flashsaleSetStock(
+      stockKey(this.prefix, s.productId),
+      stockVersionKey(this.prefix, s.productId),
+      s.available,
+      s.version,
+    );
+    return RESULTS[String(code)]!;
+  }
+
+  async writeMany(snapshots: StockSnapshot[]): Promise<MirrorWriteResult[]> {
+    if (snapshots.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const s of snapshots) {
+      pipeline.flashsaleSetStock(
+        stockKey(this.prefix, s.productId),
+        stockVersionKey(this.prefix, s.productId),
+        s.available,
+        s.version,
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, code]) => {
+      if (err) throw err;
+      return RESULTS[String(code)]!;
+    });
+  }
+}

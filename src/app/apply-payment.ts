@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { withTransaction } from '../adapters/postgres/db.ts';
+import { findOrder, returnOrderStock, setPaymentStatus, type OrderRow } from '../adapters/postgres/orders.ts';
+import {
+  claimPaymentEvent,
+  findPaymentEvent,
+  pendingPaymentEvents,
+  settlePaymentEvent,
+} from '../adapters/postgres/payments.ts';
+import { DomainError, ErrorCode } from '../domain/errors.ts';
+import { decidePayment, type PaymentEventOutcome, type PaymentOutcome } from '../domain/order.ts';
+import { syncMirror } from './mirror-sync.ts';
+import type { AppContext, StockSnapshot, StoredResponse } from './ports.ts';
+import { orderView, type OrderView } from './views.ts';
+
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+export interface PaymentInput {
+  orderId: number;
+  paymentStatus: PaymentOutcome;
+  idempotencyKey: string;
+}
+
+export interface PendingPaymentView {
+  order_id: number;
+  payment_status: PaymentOutcome;
+  outcome: 'pending';
+  detail: string;
+}
+
+export interface PaymentResult {
+  status: 200 | 202;
+  body: OrderView | PendingPaymentView;
+  replayed: boolean;
+}
+
+/**
+ * Applies a payment provider's event at most once. Redis answers repeats fast; the database's
+ * unique key answers them for good; the order's update is conditional on its current status, so
+ * even two different keys cannot pay or fail it twice.
+ */
+export async function applyPayment(ctx: AppContext, input: PaymentInput): Promise<PaymentResult> {
+  const fingerprint = fingerprintOf(input);
+  const cached = await ctx.idempotency.get(input.idempotencyKey).catch(() => null);
+  if (cached) return replay(cached, fingerprint, input.idempotencyKey);
+
+  const mirrorWrites: StockSnapshot[] = [];
+  const result = await withTransaction(ctx.pool, async (tx): Promise<PaymentResult> => {
+    const eventId = await claimPaymentEvent(tx, { key: input.idempotencyKey, orderId: input.orderId, status: input.paymentStatus, fingerprint });
+    if (eventId === null) {
+      const stored = (await findPaymentEvent(tx, input.idempotencyKey))!;
+      return replay({ fingerprint: stored.fingerprint, status: stored.response_status, body: stored.response_body }, fingerprint, input.idempotencyKey);
+    }
+    const order = await findOrder(tx, { id: input.orderId }, { forUpdate: true });
+    if (!order) {
+      const body: PendingPaymentView = {
+        order_id: input.orderId,
+        payment_status: input.paymentStatus,
+        outcome: 'pending',
+        detail: `Order ${input.orderId} does not exist yet; the event is kept for 24 hours and applied when it is created.`,
+      };
+      await settlePaymentEvent(tx, eventId, { outcome: 'pending', status: 202, body });
+      return { status: 202, body, replayed: false };
+    }
+    const applied = await applyToOrder(tx, order, input.paymentStatus);
+    if (applied.stock) mirrorWrites.push(applied.stock);
+    const body = orderView(applied.order);
+    await settlePaymentEvent(tx, eventId, { outcome: applied.outcome, status: 200, body });
+    return { status: 200, body, replayed: false };
+  });
+
+  await syncMirror(ctx, mirrorWrites);
+  // A pending (202) answer changes once its order exists, so only final answers are cached.
+  if (!result.replayed && result.status === 200) {
+    await ctx.idempotency
+      .put(input.idempotencyKey, { fingerprint, status: result.status, body: result.body }, IDEMPOTENCY_TTL_SECONDS)
+      .catch((err: unknown) => ctx.log.warn({ err }, 'could not cache webhook response; the database still has it'));
+  }
+  return result;
+}
+
+/** Applies the events that arrived before this order existed, in arrival order, in its transaction. */
+export async function applyPendingPayments(
+  tx: pg.PoolClient,
+  order: OrderRow,
+): Promise<{ order: OrderRow; stock: StockSnapshot | null }> {
+  let current = order;
+  let stock: StockSnapshot | null = null;
+  for (const event of await pendingPaymentEvents(tx, order.id)) {
+    const applied = await applyToOrder(tx, current, event.payment_status);
+    current = applied.order;
+    stock = applied.stock ?? stock;
+    await settlePaymentEvent(tx, event.id, { outcome: applied.outcome, status: 200, body: orderView(current) });
+  }
+  return { order: current, stock };
+}
+
+async function applyToOrder(
+  tx: pg.PoolClient,
+  order: OrderRow,
+  reported: PaymentOutcome,
+): Promise<{ order: OrderRow; outcome: PaymentEventOutcome; stock: StockSnapshot | null }> {
+  const decision = decidePayment(order.payment_status, reported);
+  if (decision.outcome === 'ignored') return { order, outcome: 'ignored', stock: null };
+  const updated = await setPaymentStatus(tx, order.id, decision.next);
+  if (!updated) return { order, outcome: 'ignored', stock: null };
+  if (!decision.returnsStock) return { order: updated, outcome: 'applied', stock: null };
+  const s = await returnOrderStock(tx, updated);
+  return { order: updated, outcome: 'applied', stock: { productId: s.id, available: s.available, version: s.version } };
+}
+
+function replay(stored: StoredResponse, fingerprint: string, key: string): PaymentResult {
+  if (stored.fingerprint !== fingerprint) {
+    throw new DomainError(
+      ErrorCode.IdempotencyKeyReused,
+      `Idempotency key "${key}" was already used with a different payload.`,
+      { idempotency_key: key },
+    );
+  }
+  // Stored by this function earlier, so it has the shape it had then.
+  return { status: stored.status as PaymentResult['status'], body: stored.body as PaymentResult['body'], replayed: true };
+}
+
+const fingerprintOf = (input: PaymentInput): string =>
+  createHash('sha256').update(JSON.stringify([input.orderId, input.paymentStatus])).digest('hex');

@@ -1,0 +1,48 @@
+import { withTransaction } from '../adapters/postgres/db.ts';
+import { endHold, findHold } from '../adapters/postgres/holds.ts';
+import { confirmHoldIntoOrder, findOrder, type OrderRow } from '../adapters/postgres/orders.ts';
+import { holdNotActiveError } from '../domain/hold.ts';
+import { applyPendingPayments } from './apply-payment.ts';
+import { snapshotOf, syncMirror } from './mirror-sync.ts';
+import type { AppContext, StockSnapshot } from './ports.ts';
+import { holdNotFound } from './release-hold.ts';
+
+export interface CreateOrderResult {
+  order: OrderRow;
+  /** False when the hold had already been turned into this order. */
+  created: boolean;
+}
+
+/**
+ * Turns a live hold into an order in one transaction. The hold row is locked first, so concurrent
+ * attempts for one hold queue up and all but the first find the order it made.
+ */
+export async function createOrder(ctx: AppContext, holdId: string): Promise<CreateOrderResult> {
+  const mirrorWrites: StockSnapshot[] = [];
+  const outcome = await withTransaction(ctx.pool, async (tx) => {
+    const hold = await findHold(tx, holdId, { forUpdate: true });
+    if (!hold) throw holdNotFound(holdId);
+    if (hold.status === 'confirmed') {
+      const order = await findOrder(tx, { holdId });
+      return { order: order!, created: false };
+    }
+    if (hold.status === 'active' && !hold.live) {
+      // Overdue though neither expiry path has run yet: expire it here and refuse the order.
+      const ended = await endHold(tx, holdId, 'expired', 'request');
+      if (ended) mirrorWrites.push(snapshotOf(ended));
+      return { refused: holdNotActiveError({ id: holdId, status: 'expired' }) };
+    }
+    if (hold.status !== 'active') throw holdNotActiveError(hold);
+
+    const order = await confirmHoldIntoOrder(tx, holdId);
+    if (!order) throw holdNotActiveError({ id: holdId, status: 'expired' });
+    const settled = await applyPendingPayments(tx, order);
+    if (settled.stock) mirrorWrites.push(settled.stock);
+    return { order: settled.order, created: true };
+  });
+
+  await syncMirror(ctx, mirrorWrites);
+  if ('refused' in outcome) throw outcome.refused;
+  await ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
+  return outcome;
+}

@@ -1,0 +1,50 @@
+import { endHold, expireOverdueHoldRows, findHold } from '../adapters/postgres/holds.ts';
+import type { HoldStatus } from '../domain/hold.ts';
+import { snapshotOf, syncMirror } from './mirror-sync.ts';
+import type { AppContext, StockSnapshot } from './ports.ts';
+
+export type ExpireHoldResult =
+  | { kind: 'expired'; lagMs: number }
+  | { kind: 'not-due'; remainingMs: number }
+  | { kind: 'not-active'; status: HoldStatus }
+  | { kind: 'not-found' };
+
+/** Expires one hold if it is active and due by the database clock; harmless to run twice. */
+export async function expireHold(
+  ctx: AppContext,
+  holdId: string,
+  by: 'job' | 'request',
+): Promise<ExpireHoldResult> {
+  const ended = await endHold(ctx.pool, holdId, 'expired', by);
+  if (ended) {
+    await syncMirror(ctx, [snapshotOf(ended)]);
+    return { kind: 'expired', lagMs: ended.ended_at.getTime() - ended.expires_at.getTime() };
+  }
+  const hold = await findHold(ctx.pool, holdId);
+  if (!hold) return { kind: 'not-found' };
+  if (hold.status === 'active' && hold.live) {
+    return { kind: 'not-due', remainingMs: hold.remaining_ms };
+  }
+  return { kind: 'not-active', status: hold.status };
+}
+
+/**
+ * The sweeper: expires every overdue active hold, in batches, whatever happened to their jobs.
+ * Returns how many it expired and each one's lag behind its expires_at.
+ */
+export async function expireOverdueHolds(
+  ctx: AppContext,
+  batchSize = 500,
+): Promise<{ expired: number; lagsMs: number[] }> {
+  const lagsMs: number[] = [];
+  for (;;) {
+    const rows = await expireOverdueHoldRows(ctx.pool, batchSize);
+    const latest = new Map<number, StockSnapshot>();
+    for (const row of rows) {
+      lagsMs.push(row.ended_at.getTime() - row.expires_at.getTime());
+      latest.set(row.product_id, snapshotOf(row));
+    }
+    await syncMirror(ctx, [...latest.values()]);
+    if (rows.length < batchSize) return { expired: lagsMs.length, lagsMs };
+  }
+}

@@ -1,0 +1,75 @@
+import { DomainError, ErrorCode } from '../domain/errors.ts';
+import type { Hold } from '../domain/hold.ts';
+import { placeHoldRow } from '../adapters/postgres/holds.ts';
+import { readStock } from '../adapters/postgres/products.ts';
+import { snapshotOf, syncMirror } from './mirror-sync.ts';
+import type { AppContext } from './ports.ts';
+
+export interface PlaceHoldInput {
+  productId: number;
+  quantity: number;
+}
+
+/**
+ * Reserves stock for a while. The mirror rejects what cannot fit without touching the database;
+ * PostgreSQL decides everything else with one conditional update.
+ */
+export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise<Hold> {
+  const mirrored = await mirroredStock(ctx, input.productId);
+  if (mirrored !== null && input.quantity > mirrored) throw insufficient(input, mirrored);
+
+  const row = await placeHoldRow(ctx.pool, { ...input, ttlSeconds: ctx.holdTtlSeconds });
+  if (!row) {
+    // Unknown product, or the mirror was behind: refresh it from the truth and say which.
+    const [stock] = await readStock(ctx.pool, [input.productId]);
+    if (!stock) throw productNotFound(input.productId);
+    await syncMirror(ctx, [{ productId: stock.id, available: stock.available, version: stock.version }]);
+    throw insufficient(input, stock.available);
+  }
+
+  await syncMirror(ctx, [snapshotOf(row)]);
+  const delayMs = row.expires_at.getTime() - row.db_now.getTime();
+  try {
+    await ctx.expiry.schedule(row.id, delayMs);
+  } catch (err) {
+    // The hold is committed; the sweeper expires it if its job could not be queued.
+    ctx.log.warn({ err, holdId: row.id }, 'could not schedule hold expiry; the sweeper will expire it');
+  }
+  return {
+    id: row.id,
+    productId: row.product_id,
+    quantity: row.quantity,
+    status: row.status,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * The mirrored stock, rebuilt from the database when the key is missing (read-through). Null when
+ * Redis cannot answer: then the database alone decides.
+ */
+async function mirroredStock(ctx: AppContext, productId: number): Promise<number | null> {
+  let value: number | null;
+  try {
+    value = await ctx.mirror.read(productId);
+  } catch (err) {
+    ctx.log.warn({ err }, 'mirror unavailable; deciding on the database alone');
+    return null;
+  }
+  if (value !== null) return value;
+  const [stock] = await readStock(ctx.pool, [productId]);
+  if (!stock) throw productNotFound(productId);
+  await syncMirror(ctx, [{ productId, available: stock.available, version: stock.version }]);
+  return stock.available;
+}
+
+const productNotFound = (productId: number): DomainError =>
+  new DomainError(ErrorCode.ProductNotFound, `Product ${productId} does not exist.`, { product_id: productId });
+
+const insufficient = (input: PlaceHoldInput, available: number): DomainError =>
+  new DomainError(
+    ErrorCode.InsufficientStock,
+    `Only ${available} left of product ${input.productId}; ${input.quantity} requested.`,
+    { product_id: input.productId, requested: input.quantity, available },
+  );

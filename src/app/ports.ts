@@ -1,0 +1,59 @@
+/**
+ * What the use cases need from the outside world, as small interfaces. The Redis and BullMQ
+ * adapters implement them in production; in-process stand-ins implement them in embedded mode.
+ */
+import type pg from 'pg';
+
+/** A product's available stock at a database version. */
+export interface StockSnapshot {
+  productId: number;
+  available: number;
+  version: number;
+}
+
+/** What a mirror write did: created the key, changed it, found it equal, or refused an older version. */
+export type MirrorWriteResult = 'created' | 'changed' | 'unchanged' | 'stale';
+
+/** The versioned copy of each product's available stock (Redis `product:{id}:stock`). */
+export interface StockMirror {
+  /** The mirrored available stock, or null when the key is missing. */
+  read(productId: number): Promise<number | null>;
+  /** Compare-and-set: only a version not older than the mirrored one is written. */
+  write(snapshot: StockSnapshot): Promise<MirrorWriteResult>;
+  writeMany(snapshots: StockSnapshot[]): Promise<MirrorWriteResult[]>;
+}
+
+/** Schedules the on-time expiry of each hold (BullMQ delayed job, job id = hold id). */
+export interface ExpiryScheduler {
+  schedule(holdId: string, delayMs: number): Promise<void>;
+  cancel(holdId: string): Promise<void>;
+}
+
+export interface StoredResponse {
+  fingerprint: string;
+  status: number;
+  body: unknown;
+}
+
+/** The fast layer of webhook idempotency: responses remembered by key for a while. */
+export interface IdempotencyCache {
+  get(key: string): Promise<StoredResponse | null>;
+  put(key: string, value: StoredResponse, ttlSeconds: number): Promise<void>;
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/** Everything a use case may touch, passed in explicitly. */
+export interface AppContext {
+  pool: pg.Pool;
+  mirror: StockMirror;
+  expiry: ExpiryScheduler;
+  idempotency: IdempotencyCache;
+  log: Logger;
+  holdTtlSeconds: number;
+}

@@ -1,0 +1,47 @@
+import { readStock, readStockFigures } from '../adapters/postgres/products.ts';
+import { withTransaction } from '../adapters/postgres/db.ts';
+import { checkStockFigures, type StockFigures, type Violation } from '../domain/invariants.ts';
+import type { AppContext, StockSnapshot } from './ports.ts';
+
+export interface ReconcileReport {
+  products: number;
+  /** Products whose mirror was missing or differed from the database, and is now repaired. */
+  repaired: { productId: number; result: 'created' | 'changed' }[];
+}
+
+/**
+ * Re-copies every product's stock from the database into the mirror with the same versioned
+ * compare-and-set as the request path, so it is safe to run at any time on any replica.
+ */
+export async function reconcile(ctx: Pick<AppContext, 'pool' | 'mirror'>, ids: number[] | null = null): Promise<ReconcileReport> {
+  const rows = await readStock(ctx.pool, ids);
+  const snapshots: StockSnapshot[] = rows.map((r) => ({ productId: r.id, available: r.available, version: r.version }));
+  const results = await ctx.mirror.writeMany(snapshots);
+  const repaired: ReconcileReport['repaired'] = [];
+  results.forEach((result, i) => {
+    if (result === 'created' || result === 'changed') repaired.push({ productId: snapshots[i]!.productId, result });
+  });
+  return { products: rows.length, repaired };
+}
+
+export interface InvariantReport {
+  figures: StockFigures[];
+  violations: Violation[];
+}
+
+/** Reads I1's numbers from one database snapshot and the mirror beside them, and checks both. */
+export async function checkInvariants(ctx: Pick<AppContext, 'pool' | 'mirror'>, ids: number[] | null = null): Promise<InvariantReport> {
+  const rows = await withTransaction(ctx.pool, (tx) => readStockFigures(tx, ids), { isolation: 'repeatable read' });
+  const figures: StockFigures[] = [];
+  for (const r of rows) {
+    figures.push({
+      productId: r.id,
+      totalStock: r.total_stock,
+      available: r.available,
+      held: r.held,
+      ordered: r.ordered,
+      mirrored: await ctx.mirror.read(r.id),
+    });
+  }
+  return { figures, violations: figures.flatMap(checkStockFigures) };
+}

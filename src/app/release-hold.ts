@@ -1,0 +1,27 @@
+import { endHold, findHold } from '../adapters/postgres/holds.ts';
+import { DomainError, ErrorCode } from '../domain/errors.ts';
+import { holdNotActiveError } from '../domain/hold.ts';
+import { expireHold } from './expire-holds.ts';
+import { snapshotOf, syncMirror } from './mirror-sync.ts';
+import type { AppContext } from './ports.ts';
+
+/** Gives an active hold's stock back before it expires. An overdue hold expires instead. */
+export async function releaseHold(ctx: AppContext, holdId: string): Promise<void> {
+  const ended = await endHold(ctx.pool, holdId, 'released', 'client');
+  if (ended) {
+    await syncMirror(ctx, [snapshotOf(ended)]);
+    await ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
+    return;
+  }
+  const hold = await findHold(ctx.pool, holdId);
+  if (!hold) throw holdNotFound(holdId);
+  if (hold.status === 'active') {
+    // Not live any more: it is overdue, so it expires now rather than being released.
+    await expireHold(ctx, holdId, 'request');
+    throw holdNotActiveError({ id: holdId, status: 'expired' });
+  }
+  throw holdNotActiveError(hold);
+}
+
+export const holdNotFound = (holdId: string): DomainError =>
+  new DomainError(ErrorCode.HoldNotFound, `Hold ${holdId} does not exist.`, { hold_id: holdId });

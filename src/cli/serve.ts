@@ -1,0 +1,49 @@
+import closeWithGrace from 'close-with-grace';
+import { migrate } from '../adapters/postgres/migrate.ts';
+import type { Config } from '../config.ts';
+import { buildApp } from '../http/app.ts';
+import { parseWebhookSecrets } from '../http/plugins/webhook-signature.ts';
+import { createRuntime } from '../runtime.ts';
+import { startWorker, type BackgroundWork } from '../worker.ts';
+import { createLogger } from './logger.ts';
+
+/** Starts the API (and, unless RUN_WORKER=false, the worker role) and closes it all on SIGTERM. */
+export async function serve(config: Config): Promise<void> {
+  const log = createLogger(config);
+  const rt = createRuntime(config, log, 'api');
+  await migrate(rt.pool);
+  const webhookSecrets = parseWebhookSecrets(config.WEBHOOK_SECRET);
+  if (webhookSecrets.length === 0) {
+    log.warn('WEBHOOK_SECRET is not set: payment webhooks are accepted without a signature');
+  }
+  const app = await buildApp(
+    { ctx: rt.ctx, catalog: rt.catalog, webhookSecrets, readiness: rt.readiness },
+    { logger: log },
+  );
+  const worker: BackgroundWork | null = config.RUN_WORKER ? startWorker(rt) : null;
+
+  closeWithGrace({ delay: 25_000, logger: log }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'shutting down after an error');
+    else log.info({ signal }, 'shutting down');
+    await app.close(); // stops accepting, finishes requests in flight
+    await worker?.close(); // lets jobs in progress finish
+    await rt.close();
+  });
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+}
+
+/** The worker role alone, for deployments that scale it apart from the API. */
+export async function runWorker(config: Config): Promise<void> {
+  const log = createLogger(config);
+  const rt = createRuntime(config, log, 'worker');
+  await migrate(rt.pool);
+  const worker = startWorker(rt);
+  log.info('worker started: hold expiry jobs, sweeper, reconciler');
+  closeWithGrace({ delay: 25_000, logger: log }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'shutting down after an error');
+    else log.info({ signal }, 'shutting down');
+    await worker.close();
+    await rt.close();
+  });
+}

@@ -1,0 +1,30 @@
+/**
+ * Expected failures of the domain, each with a stable code. Use cases return or throw these;
+ * the HTTP layer maps them to problem+json in one place (see src/http/plugins/problem.ts).
+ */
+export const ErrorCode = {
+  ProductNotFound: 'PRODUCT.NOT_FOUND',
+  InsufficientStock: 'STOCK.INSUFFICIENT',
+  HoldNotFound: 'HOLD.NOT_FOUND',
+  HoldExpired: 'HOLD.EXPIRED',
+  HoldReleased: 'HOLD.RELEASED',
+  HoldConfirmed: 'HOLD.CONFIRMED',
+  OrderNotFound: 'ORDER.NOT_FOUND',
+  IdempotencyKeyReused: 'IDEMPOTENCY.KEY_REUSED',
+  IdempotencyKeyInFlight: 'IDEMPOTENCY.KEY_IN_FLIGHT',
+  StockBelowZero: 'STOCK.BELOW_ZERO',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const isDomainError = (err: unknown): err is DomainError => err instanceof DomainError;

@@ -1,0 +1,41 @@
+/**
+ * The stock equation of invariant I1 and the mirror equality of I2, as pure checks over numbers
+ * read elsewhere. `flashsale check` and the tests use the same functions.
+ */
+export interface StockFigures {
+  productId: number;
+  totalStock: number;
+  available: number;
+  held: number;
+  ordered: number;
+  mirrored: number | null;
+}
+
+export interface Violation {
+  productId: number;
+  invariant: 'I1' | 'I2';
+  message: string;
+}
+
+export function checkStockFigures(f: StockFigures): Violation[] {
+  const violations: Violation[] = [];
+  if (f.available < 0) {
+    violations.push({ productId: f.productId, invariant: 'I1', message: `available is ${f.available} < 0` });
+  }
+  const sum = f.available + f.held + f.ordered;
+  if (sum !== f.totalStock) {
+    violations.push({
+      productId: f.productId,
+      invariant: 'I1',
+      message: `available ${f.available} + held ${f.held} + ordered ${f.ordered} = ${sum}, total stock is ${f.totalStock}`,
+    });
+  }
+  if (f.mirrored !== f.available) {
+    violations.push({
+      productId: f.productId,
+      invariant: 'I2',
+      message: `mirror holds ${f.mirrored ?? 'nothing'}, database says ${f.available}`,
+    });
+  }
+  return violations;
+}

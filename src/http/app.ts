@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ProductCatalog } from '../app/get-product.ts';
+import type { AppContext } from '../app/ports.ts';
+import jsonBody from './plugins/json-body.ts';
+import openapi from './plugins/openapi.ts';
+import problem from './plugins/problem.ts';
+import health, { type ReadinessCheck } from './routes/health/index.ts';
+import holds from './routes/holds/index.ts';
+import orders from './routes/orders/index.ts';
+import payments from './routes/payments/index.ts';
+import products from './routes/products/index.ts';
+import { schemaValidatorCompiler } from './validation.ts';
+
+export interface FlashsaleDeps {
+  ctx: AppContext;
+  catalog: ProductCatalog;
+  webhookSecrets: string[];
+  readiness: ReadinessCheck[];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    flashsale: FlashsaleDeps;
+  }
+  interface FastifyRequest {
+    rawBody?: string;
+  }
+}
+
+export const BODY_LIMIT = 64 * 1024;
+
+/** The HTTP shell: plugins first, then routes. Every dependency comes in through `deps`. */
+export async function buildApp(
+  deps: FlashsaleDeps,
+  opts: { logger?: FastifyBaseLogger } = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Time limits against slow clients; graceful close drains what is in flight.
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('flashsale', deps);
+  app.setValidatorCompiler(schemaValidatorCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(problem);
+  await app.register(jsonBody);
+  await app.register(openapi);
+
+  await app.register(health);
+  await app.register(products);
+  await app.register(holds);
+  await app.register(orders);
+  await app.register(payments);
+  return app;
+}

@@ -1,0 +1,92 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { isDomainError } from '../../domain/errors.ts';
+import { DOMAIN_PROBLEMS, HTTP_PROBLEMS, PROBLEM_BASE, type ProblemKind } from '../problem-types.ts';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Sends an RFC 9457 problem document. */
+export function sendProblem(
+  reply: FastifyReply,
+  kind: ProblemKind,
+  detail: string | undefined,
+  extra: Record<string, unknown> = {},
+): FastifyReply {
+  return reply
+    .code(kind.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send({
+      type: PROBLEM_BASE + kind.slug,
+      title: kind.title,
+      status: kind.status,
+      ...(detail === undefined ? {} : { detail }),
+      instance: reply.request.url.length > 512 ? undefined : reply.request.url,
+      request_id: reply.request.id,
+      ...extra,
+    });
+}
+
+// Errors a client request can cause in Fastify itself, by their code.
+const FASTIFY_PROBLEMS: Record<string, ProblemKind> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: HTTP_PROBLEMS.payloadTooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: HTTP_PROBLEMS.unsupportedMediaType,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: HTTP_PROBLEMS.badRequest,
+  FST_ERR_CTP_EMPTY_JSON_BODY: HTTP_PROBLEMS.malformedJson,
+  FST_ERR_CTP_INVALID_JSON_BODY: HTTP_PROBLEMS.malformedJson,
+};
+
+// PostgreSQL and connection failures that mean "try again shortly", not "bug".
+const UNAVAILABLE_CODES = new Set([
+  '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300', '57014',
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
+]);
+
+function isUnavailable(err: Error & { code?: string }): boolean {
+  if (err.code && UNAVAILABLE_CODES.has(err.code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/.test(err.message);
+}
+
+/**
+ * The one error handler: domain errors by their code, validation and parsing errors with what was
+ * wrong, everything else as a 500 (or 503 when a backing service is down) that reveals nothing.
+ */
+async function problemPlugin(app: FastifyInstance): Promise<void> {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (isDomainError(err)) {
+      return sendProblem(reply, DOMAIN_PROBLEMS[err.code], err.message, { code: err.code, ...err.details });
+    }
+    if (err.validation) {
+      const errors = err.validation.map((v) =>
+        v.keyword === 'required'
+          ? { location: err.validationContext ?? 'body', pointer: `${v.instancePath}/${String(v.params['missingProperty'])}`, message: 'is required' }
+          : { location: err.validationContext ?? 'body', pointer: v.instancePath || '/', message: v.message ?? 'is invalid' },
+      );
+      const first = errors[0];
+      const detail = first ? `${first.location} ${first.pointer === '/' ? '' : first.pointer + ' '}${first.message}`.trim() : undefined;
+      return sendProblem(reply, HTTP_PROBLEMS.validation, detail, { errors });
+    }
+    const known = err.code ? FASTIFY_PROBLEMS[err.code] : undefined;
+    if (known) return sendProblem(reply, known, err.message);
+    if (err instanceof SyntaxError || /JSON/.test(err.message) && (err.statusCode ?? 500) < 500) {
+      return sendProblem(reply, HTTP_PROBLEMS.malformedJson, 'The body could not be parsed as JSON.');
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      const kind = { ...HTTP_PROBLEMS.badRequest, status: err.statusCode };
+      if (err.statusCode === 429) Object.assign(kind, HTTP_PROBLEMS.rateLimited);
+      return sendProblem(reply, kind, err.message);
+    }
+    if (isUnavailable(err)) {
+      request.log.error({ err }, 'backing service unavailable');
+      reply.header('retry-after', '1');
+      return sendProblem(reply, HTTP_PROBLEMS.unavailable, 'A backing service is unavailable; retry shortly.');
+    }
+    request.log.error({ err }, 'unhandled error');
+    return sendProblem(reply, HTTP_PROBLEMS.internal, 'Something went wrong; the request id identifies it in the logs.');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, HTTP_PROBLEMS.notFound, `No route for ${request.method} ${request.url.split('?')[0]}.`),
+  );
+}
+
+export default fp(problemPlugin, { name: 'problem' });

@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+
+/** One dependency's readiness check: resolves when it answers, rejects when it does not. */
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<unknown>;
+}
+
+const HealthStatus = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  checks: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+const health: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/health/live',
+    { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: HealthStatus } } },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'PostgreSQL, Redis and the queue answer',
+        response: { 200: HealthStatus, 503: HealthStatus },
+      },
+    },
+    async (_request, reply) => {
+      const checks: Record<string, string> = {};
+      await Promise.all(
+        app.flashsale.readiness.map(async ({ name, check }) => {
+          try {
+            await Promise.race([
+              check(),
+              new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref()),
+            ]);
+            checks[name] = 'ok';
+          } catch (err) {
+            checks[name] = `unavailable: ${(err as Error).message}`;
+          }
+        }),
+      );
+      const ok = Object.values(checks).every((c) => c === 'ok');
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+    },
+  );
+};
+
+export default health;

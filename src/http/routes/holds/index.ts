@@ -1,0 +1,68 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { findHold } from '../../../adapters/postgres/holds.ts';
+import { placeHold } from '../../../app/place-hold.ts';
+import { holdNotFound, releaseHold } from '../../../app/release-hold.ts';
+import { holdView } from '../../../app/views.ts';
+import { problems } from '../../schemas/common.ts';
+import { Hold, HoldParams, PlaceHoldBody } from '../../schemas/holds.ts';
+import { isUuid } from '../../uuid.ts';
+
+const holds: FastifyPluginAsyncTypebox = async (app) => {
+  const { ctx } = app.flashsale;
+
+  app.post(
+    '/api/holds',
+    {
+      schema: {
+        tags: ['holds'],
+        summary: 'Reserve stock for a few minutes',
+        description: 'Rejected with 409 insufficient-stock when it would take available stock below zero.',
+        body: PlaceHoldBody,
+        response: { 201: Hold, ...problems(400, 404, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const hold = await placeHold(ctx, { productId: request.body.product_id, quantity: request.body.quantity });
+      return reply.code(201).header('location', `/api/holds/${hold.id}`).send(holdView(hold));
+    },
+  );
+
+  const loadHold = async (holdId: string) => {
+    const hold = isUuid(holdId) ? await findHold(ctx.pool, holdId) : null;
+    if (!hold) throw holdNotFound(holdId);
+    return hold;
+  };
+
+  app.get(
+    '/api/holds/:hold_id',
+    {
+      schema: {
+        tags: ['holds'],
+        summary: 'A hold with its current status',
+        params: HoldParams,
+        response: { 200: Hold, ...problems(400, 404) },
+      },
+    },
+    async (request) => holdView(await loadHold(request.params.hold_id)),
+  );
+
+  app.delete(
+    '/api/holds/:hold_id',
+    {
+      schema: {
+        tags: ['holds'],
+        summary: 'Release an active hold early; its stock comes back',
+        params: HoldParams,
+        response: { 200: Hold, ...problems(400, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { hold_id } = request.params;
+      if (!isUuid(hold_id)) throw holdNotFound(hold_id);
+      await releaseHold(ctx, hold_id);
+      return holdView(await loadHold(hold_id));
+    },
+  );
+};
+
+export default holds;

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { findOrder } from '../../../adapters/postgres/orders.ts';
+import { createOrder } from '../../../app/create-order.ts';
+import { holdNotFound } from '../../../app/release-hold.ts';
+import { orderView } from '../../../app/views.ts';
+import { DomainError, ErrorCode } from '../../../domain/errors.ts';
+import { problems } from '../../schemas/common.ts';
+import { CreateOrderBody, Order, OrderParams } from '../../schemas/orders.ts';
+import { isUuid } from '../../uuid.ts';
+
+const orders: FastifyPluginAsyncTypebox = async (app) => {
+  const { ctx } = app.flashsale;
+
+  app.post(
+    '/api/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Turn a live hold into an order',
+        description:
+          '201 with the new order; 200 with the same order when this hold was already ordered. ' +
+          '409 hold-expired or hold-released when the hold can no longer be ordered.',
+        body: CreateOrderBody,
+        response: { 200: Order, 201: Order, ...problems(400, 404, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { hold_id } = request.body;
+      if (!isUuid(hold_id)) throw holdNotFound(hold_id);
+      const { order, created } = await createOrder(ctx, hold_id);
+      if (created) reply.code(201).header('location', `/api/orders/${order.id}`);
+      return orderView(order);
+    },
+  );
+
+  app.get(
+    '/api/orders/:order_id',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'An order with its payment status',
+        params: OrderParams,
+        response: { 200: Order, ...problems(400, 404) },
+      },
+    },
+    async (request) => {
+      const order = await findOrder(ctx.pool, { id: request.params.order_id });
+      if (!order) {
+        const id = request.params.order_id;
+        throw new DomainError(ErrorCode.OrderNotFound, `Order ${id} does not exist.`, { order_id: id });
+      }
+      return orderView(order);
+    },
+  );
+};
+
+export default orders;

@@ -1,0 +1,40 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { applyPayment } from '../../../app/apply-payment.ts';
+import { verifyWebhookSignature } from '../../plugins/webhook-signature.ts';
+import { problems } from '../../schemas/common.ts';
+import { Order } from '../../schemas/orders.ts';
+import { PaymentWebhookBody, PendingPayment } from '../../schemas/payments.ts';
+
+const payments: FastifyPluginAsyncTypebox = async (app) => {
+  const { ctx } = app.flashsale;
+
+  app.post(
+    '/api/payments/webhook',
+    {
+      schema: {
+        tags: ['payments'],
+        summary: 'Payment provider callback: apply a payment result once',
+        description:
+          '200 with the order (also for an event on an order already paid or failed, which changes nothing). ' +
+          'A repeat of the same idempotency_key and payload answers the stored response with ' +
+          '`Idempotent-Replayed: true`; the same key with another payload is 422. An event for an order that ' +
+          'does not exist yet is kept for 24 hours and answered 202. With WEBHOOK_SECRET set, a Standard ' +
+          'Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) is required.',
+        body: PaymentWebhookBody,
+        response: { 200: Order, 202: PendingPayment, ...problems(400, 401, 413, 415, 422) },
+      },
+      preHandler: verifyWebhookSignature(app.flashsale.webhookSecrets),
+    },
+    async (request, reply) => {
+      const result = await applyPayment(ctx, {
+        orderId: request.body.order_id,
+        paymentStatus: request.body.payment_status,
+        idempotencyKey: request.body.idempotency_key,
+      });
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(result.status).send(result.body);
+    },
+  );
+};
+
+export default payments;

@@ -1,0 +1,27 @@
+import { Type } from 'typebox';
+
+/** RFC 9457 problem document, as every error response of this API is. */
+export const Problem = Type.Object(
+  {
+    type: Type.String({ format: 'uri' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    request_id: Type.Optional(Type.String()),
+    code: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ location: Type.String(), pointer: Type.String(), message: Type.String() })),
+    ),
+  },
+  { additionalProperties: true, description: 'An RFC 9457 problem document (application/problem+json).' },
+);
+
+/** A positive database id; anything past 2^53 could not be told apart from its neighbours. */
+export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+
+export const Timestamp = Type.String({ format: 'date-time' });
+
+/** Problem responses for the given statuses, for a route's `response` schema. */
+export const problems = (...statuses: number[]): Record<number, typeof Problem> =>
+  Object.fromEntries(statuses.map((s) => [s, Problem]));

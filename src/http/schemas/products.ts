@@ -1,0 +1,12 @@
+import { Type } from 'typebox';
+import { Id } from './common.ts';
+
+export const ProductParams = Type.Object({ id: Id });
+
+export const Product = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  price: Type.Number({ description: 'Unit price in the shop currency, two decimals.' }),
+  available_stock: Type.Integer({ description: 'Units that can still be held, from the Redis mirror.' }),
+  total_stock: Type.Integer({ description: 'Units available, held and ordered (not failed) together.' }),
+});

@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Logger as PinoLogger } from 'pino';
+import { createPool } from './adapters/postgres/db.ts';
+import { BullMqExpiryScheduler } from './adapters/queue/expiry-queue.ts';
+import { createQueueRedis, createRedis } from './adapters/redis/client.ts';
+import { RedisIdempotencyCache } from './adapters/redis/idempotency-cache.ts';
+import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
+import { ProductCatalog } from './app/get-product.ts';
+import type { AppContext } from './app/ports.ts';
+import { requireConnections, type Config } from './config.ts';
+import type { ReadinessCheck } from './http/routes/health/index.ts';
+
+/** The composition root: every client and adapter, built once from the configuration. */
+export interface Runtime {
+  config: Config;
+  log: PinoLogger;
+  ctx: AppContext;
+  catalog: ProductCatalog;
+  pool: pg.Pool;
+  redis: Redis;
+  queueRedis: Redis;
+  redisUrl: string;
+  scheduler: BullMqExpiryScheduler;
+  readiness: ReadinessCheck[];
+  close(): Promise<void>;
+}
+
+export function createRuntime(config: Config, log: PinoLogger, role: 'api' | 'worker' | 'cli' = 'api'): Runtime {
+  const { databaseUrl, redisUrl } = requireConnections(config);
+  const pool = createPool({ connectionString: databaseUrl, max: config.DATABASE_POOL_SIZE, applicationName: `flashsale-${role}` });
+  const redis = createRedis(redisUrl);
+  const queueRedis = createQueueRedis(redisUrl);
+  const scheduler = new BullMqExpiryScheduler(queueRedis, `${config.REDIS_PREFIX}bull`);
+  const ctx: AppContext = {
+    pool,
+    mirror: new RedisStockMirror(redis, config.REDIS_PREFIX),
+    expiry: scheduler,
+    idempotency: new RedisIdempotencyCache(redis, config.REDIS_PREFIX),
+    log,
+    holdTtlSeconds: config.HOLD_TTL_SECONDS,
+  };
+  const readiness: ReadinessCheck[] = [
+    { name: 'postgres', check: () => pool.query('select 1') },
+    { name: 'redis', check: () => redis.ping() },
+    { name: 'queue', check: () => scheduler.queue.getJobCountByTypes('delayed') },
+  ];
+  return {
+    config,
+    log,
+    ctx,
+    catalog: new ProductCatalog(),
+    pool,
+    redis,
+    queueRedis,
+    redisUrl,
+    scheduler,
+    readiness,
+    async close() {
+      // Reverse order of creation: the queue before its connection, Redis before PostgreSQL.
+      await scheduler.close().catch(() => {});
+      queueRedis.disconnect();
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}

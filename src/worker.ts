@@ -1,0 +1,47 @@
+import { createQueueRedis } from './adapters/redis/client.ts';
+import { createExpiryWorker } from './adapters/queue/expiry-worker.ts';
+import { expireOverdueHolds } from './app/expire-holds.ts';
+import { runPeriodically } from './app/periodic-task.ts';
+import { reconcile } from './app/reconcile.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface BackgroundWork {
+  close(): Promise<void>;
+}
+
+/**
+ * The worker role: processes hold-expiry jobs, sweeps overdue holds whose job was lost, and keeps
+ * the mirror reconciled. Every part is safe to run on any number of replicas at once.
+ */
+export function startWorker(rt: Runtime): BackgroundWork {
+  const connection = createQueueRedis(rt.redisUrl);
+  const worker = createExpiryWorker(rt.ctx, connection, `${rt.config.REDIS_PREFIX}bull`, rt.config.WORKER_CONCURRENCY);
+  const sweeper = runPeriodically(
+    'sweeper',
+    rt.config.SWEEP_INTERVAL_MS,
+    async () => {
+      const { expired } = await expireOverdueHolds(rt.ctx);
+      if (expired > 0) rt.log.info({ expired }, 'sweeper expired overdue holds');
+    },
+    rt.log,
+  );
+  // A fresh Redis (or one that lost its data) gets the whole mirror at once, not on first use.
+  void reconcile(rt.ctx).catch((err: unknown) => rt.log.warn({ err }, 'initial reconcile failed; will retry'));
+  const reconciler = runPeriodically(
+    'reconciler',
+    rt.config.RECONCILE_INTERVAL_MS,
+    async () => {
+      const report = await reconcile(rt.ctx);
+      if (report.repaired.length > 0) rt.log.warn({ repaired: report.repaired }, 'reconciler repaired mirror drift');
+    },
+    rt.log,
+  );
+  return {
+    async close() {
+      await Promise.all([sweeper.stop(), reconciler.stop()]);
+      // Waits for jobs in progress to finish.
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
