@@ -7,7 +7,7 @@ import { createQueueRedis, createRedis } from './adapters/redis/client.ts';
 import { RedisIdempotencyCache } from './adapters/redis/idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
 import { ProductCatalog } from './app/get-product.ts';
-import type { AppContext } from './app/ports.ts';
+import { noopMetrics, type AppContext } from './app/ports.ts';
 import { requireConnections, type Config } from './config.ts';
 import type { ReadinessCheck } from './http/routes/health/index.ts';
 
@@ -38,6 +38,7 @@ export function createRuntime(config: Config, log: PinoLogger, role: 'api' | 'wo
     expiry: scheduler,
     idempotency: new RedisIdempotencyCache(redis, config.REDIS_PREFIX),
     log,
+    metrics: noopMetrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
   };
   const readiness: ReadinessCheck[] = [

@@ -32,6 +32,7 @@ export function startWorker(rt: Runtime): BackgroundWork {
     rt.config.RECONCILE_INTERVAL_MS,
     async () => {
       const report = await reconcile(rt.ctx);
+      rt.ctx.metrics.mirrorRepaired(report.repaired.length);
       if (report.repaired.length > 0) rt.log.warn({ repaired: report.repaired }, 'reconciler repaired mirror drift');
     },
     rt.log,

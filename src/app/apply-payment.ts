@@ -43,14 +43,14 @@ export interface PaymentResult {
 export async function applyPayment(ctx: AppContext, input: PaymentInput): Promise<PaymentResult> {
   const fingerprint = fingerprintOf(input);
   const cached = await ctx.idempotency.get(input.idempotencyKey).catch(() => null);
-  if (cached) return replay(cached, fingerprint, input.idempotencyKey);
+  if (cached) return replay(ctx, cached, fingerprint, input.idempotencyKey);
 
   const mirrorWrites: StockSnapshot[] = [];
   const result = await withTransaction(ctx.pool, async (tx): Promise<PaymentResult> => {
     const eventId = await claimPaymentEvent(tx, { key: input.idempotencyKey, orderId: input.orderId, status: input.paymentStatus, fingerprint });
     if (eventId === null) {
       const stored = (await findPaymentEvent(tx, input.idempotencyKey))!;
-      return replay({ fingerprint: stored.fingerprint, status: stored.response_status, body: stored.response_body }, fingerprint, input.idempotencyKey);
+      return replay(ctx, { fingerprint: stored.fingerprint, status: stored.response_status, body: stored.response_body }, fingerprint, input.idempotencyKey);
     }
     const order = await findOrder(tx, { id: input.orderId }, { forUpdate: true });
     if (!order) {
@@ -61,12 +61,14 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
         detail: `Order ${input.orderId} does not exist yet; the event is kept for 24 hours and applied when it is created.`,
       };
       await settlePaymentEvent(tx, eventId, { outcome: 'pending', status: 202, body });
+      ctx.metrics.webhookHandled('pending');
       return { status: 202, body, replayed: false };
     }
     const applied = await applyToOrder(tx, order, input.paymentStatus);
     if (applied.stock) mirrorWrites.push(applied.stock);
     const body = orderView(applied.order);
     await settlePaymentEvent(tx, eventId, { outcome: applied.outcome, status: 200, body });
+    ctx.metrics.webhookHandled(applied.outcome);
     return { status: 200, body, replayed: false };
   });
 
@@ -110,14 +112,16 @@ async function applyToOrder(
   return { order: updated, outcome: 'applied', stock: { productId: s.id, available: s.available, version: s.version } };
 }
 
-function replay(stored: StoredResponse, fingerprint: string, key: string): PaymentResult {
+function replay(ctx: Pick<AppContext, 'metrics'>, stored: StoredResponse, fingerprint: string, key: string): PaymentResult {
   if (stored.fingerprint !== fingerprint) {
+    ctx.metrics.webhookHandled('key_reused');
     throw new DomainError(
       ErrorCode.IdempotencyKeyReused,
       `Idempotency key "${key}" was already used with a different payload.`,
       { idempotency_key: key },
     );
   }
+  ctx.metrics.webhookHandled('replayed');
   // Stored by this function earlier, so it has the shape it had then.
   return { status: stored.status as PaymentResult['status'], body: stored.body as PaymentResult['body'], replayed: true };
 }

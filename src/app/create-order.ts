@@ -19,6 +19,7 @@ export interface CreateOrderResult {
  */
 export async function createOrder(ctx: AppContext, holdId: string): Promise<CreateOrderResult> {
   const mirrorWrites: StockSnapshot[] = [];
+  let expiredLagMs: number | null = null;
   const outcome = await withTransaction(ctx.pool, async (tx) => {
     const hold = await findHold(tx, holdId, { forUpdate: true });
     if (!hold) throw holdNotFound(holdId);
@@ -29,7 +30,10 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
     if (hold.status === 'active' && !hold.live) {
       // Overdue though neither expiry path has run yet: expire it here and refuse the order.
       const ended = await endHold(tx, holdId, 'expired', 'request');
-      if (ended) mirrorWrites.push(snapshotOf(ended));
+      if (ended) {
+        mirrorWrites.push(snapshotOf(ended));
+        expiredLagMs = ended.ended_at.getTime() - ended.expires_at.getTime();
+      }
       return { refused: holdNotActiveError({ id: holdId, status: 'expired' }) };
     }
     if (hold.status !== 'active') throw holdNotActiveError(hold);
@@ -42,7 +46,11 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
   });
 
   await syncMirror(ctx, mirrorWrites);
-  if ('refused' in outcome) throw outcome.refused;
+  if ('refused' in outcome) {
+    if (expiredLagMs !== null) ctx.metrics.holdExpired('request', expiredLagMs);
+    throw outcome.refused;
+  }
+  if (outcome.created) ctx.metrics.orderCreated();
   await ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
   return outcome;
 }

@@ -18,7 +18,9 @@ export async function expireHold(
   const ended = await endHold(ctx.pool, holdId, 'expired', by);
   if (ended) {
     await syncMirror(ctx, [snapshotOf(ended)]);
-    return { kind: 'expired', lagMs: ended.ended_at.getTime() - ended.expires_at.getTime() };
+    const lagMs = ended.ended_at.getTime() - ended.expires_at.getTime();
+    ctx.metrics.holdExpired(by, lagMs);
+    return { kind: 'expired', lagMs };
   }
   const hold = await findHold(ctx.pool, holdId);
   if (!hold) return { kind: 'not-found' };
@@ -41,7 +43,9 @@ export async function expireOverdueHolds(
     const rows = await expireOverdueHoldRows(ctx.pool, batchSize);
     const latest = new Map<number, StockSnapshot>();
     for (const row of rows) {
-      lagsMs.push(row.ended_at.getTime() - row.expires_at.getTime());
+      const lagMs = row.ended_at.getTime() - row.expires_at.getTime();
+      lagsMs.push(lagMs);
+      ctx.metrics.holdExpired('sweeper', lagMs);
       latest.set(row.product_id, snapshotOf(row));
     }
     await syncMirror(ctx, [...latest.values()]);

@@ -16,16 +16,24 @@ export interface PlaceHoldInput {
  */
 export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise<Hold> {
   const mirrored = await mirroredStock(ctx, input.productId);
-  if (mirrored !== null && input.quantity > mirrored) throw insufficient(input, mirrored);
+  if (mirrored !== null && input.quantity > mirrored) {
+    ctx.metrics.holdRejected('insufficient_stock_mirror');
+    throw insufficient(input, mirrored);
+  }
 
   const row = await placeHoldRow(ctx.pool, { ...input, ttlSeconds: ctx.holdTtlSeconds });
   if (!row) {
     // Unknown product, or the mirror was behind: refresh it from the truth and say which.
     const [stock] = await readStock(ctx.pool, [input.productId]);
-    if (!stock) throw productNotFound(input.productId);
+    if (!stock) {
+      ctx.metrics.holdRejected('product_not_found');
+      throw productNotFound(input.productId);
+    }
     await syncMirror(ctx, [{ productId: stock.id, available: stock.available, version: stock.version }]);
+    ctx.metrics.holdRejected('insufficient_stock_db');
     throw insufficient(input, stock.available);
   }
+  ctx.metrics.holdPlaced(row.quantity);
 
   await syncMirror(ctx, [snapshotOf(row)]);
   const delayMs = row.expires_at.getTime() - row.db_now.getTime();
@@ -59,7 +67,10 @@ async function mirroredStock(ctx: AppContext, productId: number): Promise<number
   }
   if (value !== null) return value;
   const [stock] = await readStock(ctx.pool, [productId]);
-  if (!stock) throw productNotFound(productId);
+  if (!stock) {
+    ctx.metrics.holdRejected('product_not_found');
+    throw productNotFound(productId);
+  }
   await syncMirror(ctx, [{ productId, available: stock.available, version: stock.version }]);
   return stock.available;
 }

@@ -48,6 +48,35 @@ export interface Logger {
   debug(obj: object, msg?: string): void;
 }
 
+/** Why a hold was refused. */
+export type HoldRejection = 'insufficient_stock_mirror' | 'insufficient_stock_db' | 'product_not_found';
+/** Which path expired a hold. */
+export type ExpiryPath = 'job' | 'sweeper' | 'request';
+
+/**
+ * What the use cases report as it happens, for metrics. Implementations must be cheap and never
+ * throw; `noopMetrics` is the default.
+ */
+export interface Metrics {
+  holdPlaced(quantity: number): void;
+  holdRejected(reason: HoldRejection): void;
+  holdExpired(path: ExpiryPath, lagMs: number): void;
+  holdReleased(): void;
+  orderCreated(): void;
+  webhookHandled(outcome: 'applied' | 'ignored' | 'pending' | 'replayed' | 'key_reused'): void;
+  mirrorRepaired(count: number): void;
+}
+
+export const noopMetrics: Metrics = {
+  holdPlaced() {},
+  holdRejected() {},
+  holdExpired() {},
+  holdReleased() {},
+  orderCreated() {},
+  webhookHandled() {},
+  mirrorRepaired() {},
+};
+
 /** Everything a use case may touch, passed in explicitly. */
 export interface AppContext {
   pool: pg.Pool;
@@ -55,5 +84,6 @@ export interface AppContext {
   expiry: ExpiryScheduler;
   idempotency: IdempotencyCache;
   log: Logger;
+  metrics: Metrics;
   holdTtlSeconds: number;
 }

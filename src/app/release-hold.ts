@@ -10,6 +10,7 @@ export async function releaseHold(ctx: AppContext, holdId: string): Promise<void
   const ended = await endHold(ctx.pool, holdId, 'released', 'client');
   if (ended) {
     await syncMirror(ctx, [snapshotOf(ended)]);
+    ctx.metrics.holdReleased();
     await ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
     return;
   }
