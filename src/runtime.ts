@@ -44,7 +44,7 @@ export function createRuntime(config: Config, log: PinoLogger, role: 'api' | 'wo
   const readiness: ReadinessCheck[] = [
     { name: 'postgres', check: () => pool.query('select 1') },
     { name: 'redis', check: () => redis.ping() },
-    { name: 'queue', check: () => scheduler.queue.getJobCountByTypes('delayed') },
+    { name: 'queue', check: () => scheduler.depth() },
   ];
   return {
     config,

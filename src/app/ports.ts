@@ -27,6 +27,8 @@ export interface StockMirror {
 export interface ExpiryScheduler {
   schedule(holdId: string, delayMs: number): Promise<void>;
   cancel(holdId: string): Promise<void>;
+  /** Expiry jobs scheduled and not yet done (delayed, waiting or running). */
+  depth(): Promise<number>;
 }
 
 export interface StoredResponse {

@@ -34,6 +34,10 @@ export class BullMqExpiryScheduler implements ExpiryScheduler {
     await this.queue.remove(holdId);
   }
 
+  async depth(): Promise<number> {
+    return this.queue.getJobCountByTypes('delayed', 'waiting', 'active', 'prioritized');
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }
