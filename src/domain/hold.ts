@@ -36,7 +36,7 @@ export const canTransitionHold = (from: HoldStatus, to: HoldStatus): boolean =>
 
 /** The error a client gets when it tries to use a hold that is no longer active. */
 export function holdNotActiveError(hold: Pick<Hold, 'id' | 'status'>): DomainError {
-  const details = { hold_id: hold.id, status: hold.status };
+  const details = { hold_id: hold.id, hold_status: hold.status };
   switch (hold.status) {
     case 'expired':
       return new DomainError(ErrorCode.HoldExpired, `Hold ${hold.id} has expired.`, details);

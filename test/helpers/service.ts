@@ -60,7 +60,7 @@ export class TestService {
     const rt = createRuntime(config, log);
     const app = await buildApp(
       { ctx: rt.ctx, catalog: rt.catalog, webhookSecrets: parseWebhookSecrets(config.WEBHOOK_SECRET), readiness: rt.readiness },
-      {},
+      { logger: log },
     );
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;

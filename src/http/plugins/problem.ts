@@ -16,13 +16,14 @@ export function sendProblem(
     .code(kind.status)
     .type(PROBLEM_CONTENT_TYPE)
     .send({
+      // Extra members first, so none of them can overwrite the standard ones.
+      ...extra,
       type: PROBLEM_BASE + kind.slug,
       title: kind.title,
       status: kind.status,
       ...(detail === undefined ? {} : { detail }),
       instance: reply.request.url.length > 512 ? undefined : reply.request.url,
       request_id: reply.request.id,
-      ...extra,
     });
 }
 
