@@ -117,6 +117,11 @@ export class TestService {
     return rows[0]!.available;
   }
 
+  /** Hold-expiry jobs waiting in this service's queue. */
+  scheduledExpiries(): Promise<number> {
+    return this.rt.ctx.expiry.depth();
+  }
+
   mirrorAvailable(productId: number): Promise<number | null> {
     return this.rt.ctx.mirror.read(productId);
   }
