@@ -9,25 +9,23 @@ const SQL = {
   find: sql('find-hold'),
 };
 
-export interface HoldRow {
+interface HoldFields {
   id: string;
   product_id: number;
   quantity: number;
   status: HoldStatus;
   expires_at: Date;
   created_at: Date;
+}
+
+export interface HoldRow extends HoldFields {
   ended_at: Date | null;
   live: boolean;
   remaining_ms: number;
 }
 
-export interface PlacedHoldRow {
-  id: string;
-  product_id: number;
-  quantity: number;
-  status: HoldStatus;
-  expires_at: Date;
-  created_at: Date;
+/** A hold just placed, with the product's new stock and the database clock at the time. */
+export interface PlacedHoldRow extends HoldFields {
   available: number;
   version: number;
   db_now: Date;
