@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
 import { createPool } from './adapters/postgres/db.ts';
 import { BullMqExpiryScheduler } from './adapters/queue/expiry-queue.ts';
-import { createQueueRedis, createRedis } from './adapters/redis/client.ts';
+import { createRedis } from './adapters/redis/client.ts';
 import { RedisIdempotencyCache } from './adapters/redis/idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
 import { ProductCatalog } from './app/get-product.ts';
@@ -30,7 +30,9 @@ export function createRuntime(config: Config, log: PinoLogger, role: 'api' | 'wo
   const { databaseUrl, redisUrl } = requireConnections(config);
   const pool = createPool({ connectionString: databaseUrl, max: config.DATABASE_POOL_SIZE, applicationName: `flashsale-${role}` });
   const redis = createRedis(redisUrl);
-  const queueRedis = createQueueRedis(redisUrl);
+  // The producer side of the queue fails fast like the mirror: a hold whose job cannot be queued
+  // is still committed, and the sweeper expires it. Only the worker needs a blocking connection.
+  const queueRedis = createRedis(redisUrl);
   const scheduler = new BullMqExpiryScheduler(queueRedis, `${config.REDIS_PREFIX}bull`);
   const ctx: AppContext = {
     pool,

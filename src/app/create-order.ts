@@ -51,6 +51,7 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
     throw outcome.refused;
   }
   if (outcome.created) ctx.metrics.orderCreated();
-  await ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
+  // Not awaited: a leftover job finds the hold ended and does nothing.
+  void ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
   return outcome;
 }

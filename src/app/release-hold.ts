@@ -11,7 +11,8 @@ export async function releaseHold(ctx: AppContext, holdId: string): Promise<void
   if (ended) {
     await syncMirror(ctx, [snapshotOf(ended)]);
     ctx.metrics.holdReleased();
-    await ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
+    // Not awaited: a leftover job finds the hold ended and does nothing.
+    void ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
     return;
   }
   const hold = await findHold(ctx.pool, holdId);

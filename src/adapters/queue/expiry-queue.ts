@@ -4,6 +4,19 @@ import type { ExpiryScheduler } from '../../app/ports.ts';
 
 export const EXPIRY_QUEUE = 'hold-expiry';
 
+/** How long a request waits for the queue before leaving the hold to the sweeper. */
+const QUEUE_TIMEOUT_MS = 1_000;
+
+/** BullMQ waits for its connection indefinitely; a request must not. */
+function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS);
+  });
+  work.catch(() => {}); // a late failure after the timeout has nobody to tell
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export interface ExpiryJobData {
   holdId: string;
 }
@@ -27,15 +40,15 @@ export class BullMqExpiryScheduler implements ExpiryScheduler {
   }
 
   async schedule(holdId: string, delayMs: number): Promise<void> {
-    await this.queue.add('expire', { holdId }, { jobId: holdId, delay: Math.max(0, delayMs) });
+    await withTimeout(this.queue.add('expire', { holdId }, { jobId: holdId, delay: Math.max(0, delayMs) }), 'scheduling hold expiry');
   }
 
   async cancel(holdId: string): Promise<void> {
-    await this.queue.remove(holdId);
+    await withTimeout(this.queue.remove(holdId), 'cancelling hold expiry');
   }
 
   async depth(): Promise<number> {
-    return this.queue.getJobCountByTypes('delayed', 'waiting', 'active', 'prioritized');
+    return withTimeout(this.queue.getJobCountByTypes('delayed', 'waiting', 'active', 'prioritized'), 'counting expiry jobs');
   }
 
   async close(): Promise<void> {
