@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction } from '../adapters/postgres/db.ts';
-import { findOrder, returnOrderStock, setPaymentStatus, type OrderRow } from '../adapters/postgres/orders.ts';
+import { findOrder, lockOrderId, returnOrderStock, setPaymentStatus, type OrderRow } from '../adapters/postgres/orders.ts';
 import {
   claimPaymentEvent,
   findPaymentEvent,
@@ -52,7 +52,14 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
       const stored = (await findPaymentEvent(tx, input.idempotencyKey))!;
       return replay(ctx, { fingerprint: stored.fingerprint, status: stored.response_status, body: stored.response_body }, fingerprint, input.idempotencyKey);
     }
-    const order = await findOrder(tx, { id: input.orderId }, { forUpdate: true });
+    let order = await findOrder(tx, { id: input.orderId }, { forUpdate: true });
+    if (!order) {
+      // The order may be being created right now: wait for that, then look again. Its creation
+      // takes the same lock before it looks for waiting events, so one of the two always sees
+      // the other.
+      await lockOrderId(tx, input.orderId);
+      order = await findOrder(tx, { id: input.orderId }, { forUpdate: true });
+    }
     if (!order) {
       const body: PendingPaymentView = {
         order_id: input.orderId,
@@ -87,6 +94,7 @@ export async function applyPendingPayments(
   tx: pg.PoolClient,
   order: OrderRow,
 ): Promise<{ order: OrderRow; stock: StockSnapshot | null }> {
+  await lockOrderId(tx, order.id);
   let current = order;
   let stock: StockSnapshot | null = null;
   for (const event of await pendingPaymentEvents(tx, order.id)) {

@@ -8,7 +8,13 @@ const SQL = {
   find: sql('find-order'),
   setPayment: sql('set-payment-status'),
   returnStock: sql('return-order-stock'),
+  lockId: sql('lock-order-id'),
 };
+
+/** Holds the per-order-id lock until the transaction ends (see lock-order-id.sql). */
+export async function lockOrderId(tx: Db, orderId: number): Promise<void> {
+  await tx.query(SQL.lockId, [orderId]);
+}
 
 export interface OrderRow {
   id: number;
