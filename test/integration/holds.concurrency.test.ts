@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkInvariants } from '../../src/app/reconcile.ts';
 import { countBy, TestService } from '../helpers/service.ts';
 
 describe('holds under a flash-sale storm', () => {
@@ -10,9 +11,22 @@ describe('holds under a flash-sale storm', () => {
 
   it('500 buyers, 50 units: exactly 50 holds, 450 rejections, stock 0 everywhere', async () => {
     const productId = await svc.createProduct(50);
+    // I1 at every instant: sample the database while the storm runs (the mirror may lag meanwhile).
+    let storming = true;
+    const samples: string[][] = [];
+    const sampler = (async () => {
+      while (storming) {
+        const report = await checkInvariants(svc.rt.ctx, [productId]);
+        samples.push(report.violations.filter((v) => v.invariant === 'I1').map((v) => v.message));
+      }
+    })();
     const results = await Promise.all(
       Array.from({ length: 500 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 })),
     );
+    storming = false;
+    await sampler;
+    expect(samples.length).toBeGreaterThan(1);
+    expect(samples.flat()).toEqual([]);
     expect(countBy(results, (r) => r.status)).toEqual({ 201: 50, 409: 450 });
     for (const r of results.filter((r) => r.status === 409)) {
       expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
