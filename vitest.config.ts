@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Multi-process fault tests run apart: `npm run test:faults`.
+    exclude: [...configDefaults.exclude, 'test/faults/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     // Files share one PostgreSQL database and one Redis database; each test owns its products and
     // a random Redis prefix, but the timing-sensitive expiry and flush tests run best one file at a time.

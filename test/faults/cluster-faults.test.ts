@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { ServiceProcess, sleep } from './harness.ts';
+import { runScenario, type DownWindow } from './scenario.ts';
+
+/**
+ * Two API processes and one worker, each a real `flashsale` process, under a flash sale of 200
+ * concurrent buyers while one fault strikes. After each: no oversell at any sampled moment, every
+ * hold final within its TTL plus a bound, Redis equal to the database, `flashsale check` exits 0,
+ * nothing acknowledged lost, and every failed request a clear 503 problem or a refused connection
+ * to the process that was down, never a hang.
+ */
+const BUYERS = 200;
+const TTL_SECONDS = 3;
+/** How long after its expires_at a hold may still be active when every process is up. */
+const EXPIRY_BOUND_MS = 2_500;
+
+type Summary = Awaited<ReturnType<typeof runScenario>>;
+
+function expectSurvived(s: Summary, expiryBoundMs = EXPIRY_BOUND_MS): void {
+  expect(s.samples.violations, 'I1 at every sample').toEqual([]);
+  expect(s.samples.samples).toBeGreaterThan(20);
+  expect(s.settled.active, `holds still active ${s.settleBoundMs} ms after the sale`).toBe(0);
+  expect(s.lags.maxLagMs, 'expiry lag').toBeLessThanOrEqual(expiryBoundMs);
+  expect(s.invariants, 'I1 and I2 once quiet').toEqual([]);
+  expect(s.cli.code, s.cli.output).toBe(0);
+  expect(s.acked.problems, 'acknowledged writes').toEqual([]);
+  expect(s.ledger, 'stock movements').toEqual([]);
+  expect(s.requests.timeouts, 'client timeouts (hangs)').toBe(0);
+  expect(s.requests.unexpected, JSON.stringify(s.logsOnFailure)).toEqual([]);
+  expect(s.acked.holdsChecked).toBeGreaterThan(100);
+  expect(s.acked.ordersChecked).toBeGreaterThan(30);
+}
+
+describe('a flash sale across two API processes and a worker survives', () => {
+  it('kill -9 of one API process mid-sale, then its restart', async () => {
+    const s = await runScenario({
+      name: 'api-kill',
+      ports: { redis: 6391, apis: [3501, 3502] },
+      holdTtlSeconds: TTL_SECONDS,
+      buyers: BUYERS,
+      durationMs: 8_000,
+      fault: async (cluster) => {
+        await sleep(2_500);
+        const from = Date.now();
+        await cluster.apis[0]!.kill9();
+        await sleep(2_000);
+        cluster.apis[0] = new ServiceProcess('serve', cluster.env, cluster.ports.apis[0]);
+        await cluster.apis[0].start();
+        return [{ api: 0, from, to: Date.now() }];
+      },
+    });
+    expectSurvived(s);
+    expect(s.requests.connectionFailures).toBeGreaterThan(0);
+  });
+
+  it('kill -9 of the worker for twice the hold TTL, then its restart', async () => {
+    const downMs = TTL_SECONDS * 2_000;
+    const s = await runScenario({
+      name: 'worker-kill',
+      ports: { redis: 6392, apis: [3503, 3504] },
+      holdTtlSeconds: TTL_SECONDS,
+      buyers: BUYERS,
+      durationMs: 9_000,
+      fault: async (cluster) => {
+        await sleep(1_000);
+        await cluster.worker.kill9();
+        await sleep(downMs);
+        cluster.worker = new ServiceProcess('worker', cluster.env);
+        await cluster.worker.start();
+        return [];
+      },
+    });
+    // Holds due while no worker ran end once one is back: the bound includes the downtime.
+    expectSurvived(s, downMs + EXPIRY_BOUND_MS + 3_000);
+  });
+
+  it('FLUSHALL on Redis mid-sale: mirror, idempotency keys and expiry jobs all gone', async () => {
+    const s = await runScenario({
+      name: 'redis-flushall',
+      ports: { redis: 6393, apis: [3505, 3506] },
+      holdTtlSeconds: TTL_SECONDS,
+      buyers: BUYERS,
+      durationMs: 8_000,
+      fault: async (cluster) => {
+        const flush = async () => {
+          const { Redis } = await import('ioredis');
+          const r = new Redis(cluster.redis.url);
+          await r.flushall();
+          r.disconnect();
+        };
+        await sleep(2_000);
+        await flush();
+        await sleep(2_000);
+        await flush();
+        return [] as DownWindow[];
+      },
+    });
+    expectSurvived(s);
+  });
+
+  it('Redis killed mid-sale and restarted empty', async () => {
+    const s = await runScenario({
+      name: 'redis-restart',
+      ports: { redis: 6394, apis: [3507, 3508] },
+      holdTtlSeconds: TTL_SECONDS,
+      buyers: BUYERS,
+      durationMs: 9_000,
+      fault: async (cluster) => {
+        await sleep(2_500);
+        await cluster.redis.stop();
+        await sleep(2_000);
+        await cluster.redis.start();
+        return [];
+      },
+    });
+    expectSurvived(s);
+  });
+
+  it('PostgreSQL backends of every process terminated mid-sale, three times', async () => {
+    let terminated = 0;
+    const s = await runScenario({
+      name: 'pg-terminate',
+      ports: { redis: 6395, apis: [3509, 3510] },
+      holdTtlSeconds: TTL_SECONDS,
+      buyers: BUYERS,
+      durationMs: 8_000,
+      fault: async (cluster) => {
+        for (let i = 0; i < 3; i++) {
+          await sleep(1_500);
+          terminated += await cluster.db.terminateServiceBackends();
+        }
+        return [];
+      },
+    });
+    expectSurvived(s);
+    expect(terminated).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,107 @@
+import { Redis } from 'ioredis';
+import { insertProduct } from '../../src/adapters/postgres/products.ts';
+import { stockKey } from '../../src/adapters/redis/stock-mirror.ts';
+import { checkInvariants } from '../../src/app/reconcile.ts';
+import { RedisStockMirror } from '../../src/adapters/redis/stock-mirror.ts';
+import { classify, runFlashSale } from './flash-sale-load.ts';
+import { Cluster, runCheckCli, sleep } from './harness.ts';
+import { expiryLags, sampleStock, verifyAcknowledged, verifyLedger, waitAllHoldsFinal } from './verify.ts';
+
+export interface ScenarioOptions {
+  name: string;
+  ports: { redis: number; apis: [number, number] };
+  holdTtlSeconds: number;
+  buyers: number;
+  durationMs: number;
+  /** Injects the fault while the sale runs; returns the windows in which an API was down. */
+  fault: (cluster: Cluster) => Promise<DownWindow[]>;
+}
+
+export interface DownWindow {
+  api: number;
+  from: number;
+  to: number;
+}
+
+/** After the last fault, how long the mirror may take to equal the database again (reconciler every 1 s). */
+export const MIRROR_HEAL_BOUND_MS = 5_000;
+
+/**
+ * One fault test from start to end: a fresh cluster, a flash sale at its two APIs with the stock
+ * sampled throughout, the fault injected mid-sale, then every check of I1-I5 once it settles.
+ * Returns the figures; the test asserts on them.
+ */
+export async function runScenario(opts: ScenarioOptions) {
+  const cluster = new Cluster(opts.ports, opts.holdTtlSeconds);
+  const probe = new Redis(`redis://127.0.0.1:${opts.ports.redis}`, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 });
+  probe.on('error', () => {});
+  try {
+    await cluster.start();
+    const products = await Promise.all([60, 40, 25].map((stock, i) => insertProduct(cluster.db.pool, { name: `fault sale ${i}`, price: 10 + i, stock })));
+    const productIds = products.map((p) => p.id);
+    const readMirror = async (id: number) => {
+      const v = await probe.get(stockKey('', id));
+      return v === null ? null : Number(v);
+    };
+
+    const sampler = sampleStock(cluster.db.pool, productIds, readMirror);
+    const loadStarted = Date.now();
+    const [load, downWindows] = await Promise.all([
+      runFlashSale({ apiUrls: cluster.apis.map((a) => a.url), productIds, buyers: opts.buyers, durationMs: opts.durationMs }),
+      opts.fault(cluster),
+    ]);
+    const loadEnded = Date.now();
+
+    // Every hold has a TTL, so all must end; the bound is the TTL plus the sweeper's slack.
+    const settleBoundMs = opts.holdTtlSeconds * 1000 + 10_000;
+    const settled = await waitAllHoldsFinal(cluster.db.pool, settleBoundMs);
+    const samples = await sampler.stop();
+
+    // I2: once nothing is in flight, the mirror equals the database within the reconciler's period.
+    const mirror = new RedisStockMirror(probe);
+    const healStart = Date.now();
+    let invariants = await checkInvariants({ pool: cluster.db.pool, mirror }, productIds);
+    while (invariants.violations.length > 0 && Date.now() - healStart < MIRROR_HEAL_BOUND_MS) {
+      await sleep(100);
+      invariants = await checkInvariants({ pool: cluster.db.pool, mirror }, productIds);
+    }
+    const mirrorHealedMs = Date.now() - healStart;
+    const cli = await runCheckCli(cluster.env);
+
+    const requests = classify(load.exchanges, (api, at) => downWindows.some((w) => w.api === api && at >= w.from && at <= w.to));
+    const acked = await verifyAcknowledged(cluster.db.pool, load.acked);
+    const ledger = await verifyLedger(cluster.db.pool, productIds);
+    const lags = await expiryLags(cluster.db.pool);
+    const { rows: totals } = await cluster.db.pool.query(
+      `select (select count(*)::int from holds) as holds, (select count(*)::int from orders) as orders,
+              (select count(*)::int from orders where payment_status = 'paid') as paid,
+              (select count(*)::int from payment_events) as payment_events`,
+    );
+    const summary = {
+      name: opts.name,
+      loadMs: loadEnded - loadStarted,
+      requests: { ...requests, unexpected: requests.unexpected.slice(0, 5) },
+      unexpectedCount: requests.unexpected.length,
+      samples,
+      settled,
+      settleBoundMs,
+      lags,
+      mirrorHealedMs,
+      invariants: invariants.violations,
+      cli,
+      acked,
+      ledger,
+      totals: totals[0],
+      logsOnFailure: [] as string[],
+    };
+    if (requests.unexpected.length > 0 || cli.code !== 0) {
+      summary.logsOnFailure = [...cluster.apis, cluster.worker].map((p) => p.log.join('').slice(-2_000));
+    }
+    // The figures docs/reliability.md reports.
+    console.log(JSON.stringify({ ...summary, cli: { code: cli.code } }, null, 1));
+    return summary;
+  } finally {
+    probe.disconnect();
+    await cluster.stop();
+  }
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// The multi-process fault tests: each starts its own redis-server, database and service processes,
+// so they run one at a time and apart from `npm test`.
+export default defineConfig({
+  test: {
+    include: ['test/faults/**/*.test.ts'],
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+  },
+});
