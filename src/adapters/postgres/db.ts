@@ -24,6 +24,10 @@ export function createPool(opts: PoolOptions): pg.Pool {
   });
   // An idle client whose backend dies emits here; without a listener it would crash the process.
   pool.on('error', () => {});
+  // A checked-out client has no pool listener: when its backend dies between two statements
+  // (pg_terminate_backend, failover) the error is emitted on the client and would crash the
+  // process. Its next query fails instead, and the transaction releases it as broken.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
