@@ -37,7 +37,7 @@ export async function runScenario(opts: ScenarioOptions) {
   probe.on('error', () => {});
   try {
     await cluster.start();
-    const products = await Promise.all([60, 40, 25].map((stock, i) => insertProduct(cluster.db.pool, { name: `fault sale ${i}`, price: 10 + i, stock })));
+    const products = await Promise.all([300, 150, 60].map((stock, i) => insertProduct(cluster.db.pool, { name: `fault sale ${i}`, price: 10 + i, stock })));
     const productIds = products.map((p) => p.id);
     const readMirror = async (id: number) => {
       const v = await probe.get(stockKey('', id));
