@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CLIENT_TIMEOUT_MS } from './flash-sale-load.ts';
 import { ServiceProcess, sleep } from './harness.ts';
 import { runScenario, type DownWindow } from './scenario.ts';
 
@@ -98,17 +99,17 @@ describe('a flash sale across two API processes and a worker survives', () => {
     expectSurvived(s);
   });
 
-  it('Redis killed mid-sale and restarted empty', async () => {
+  it('Redis killed mid-sale, down for longer than a client waits, and restarted empty', async () => {
     const s = await runScenario({
       name: 'redis-restart',
       ports: { redis: 6394, apis: [3507, 3508] },
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
-      durationMs: 9_000,
+      durationMs: 16_000,
       fault: async (cluster) => {
         await sleep(2_500);
         await cluster.redis.stop();
-        await sleep(2_000);
+        await sleep(CLIENT_TIMEOUT_MS + 1_000);
         await cluster.redis.start();
         return [];
       },
