@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { expireOverdueHolds } from '../../src/app/expire-holds.ts';
+import type { HttpResult, TestService } from '../helpers/service.ts';
+import type { SaleModel } from './reference-model.ts';
+
+/**
+ * The commands of the model test. Each runs one step against the real service over HTTP (or, for
+ * the clock and the sweeper, the way the running system would) and the same step on the model,
+ * and asserts that both answered alike. The full state is compared after every step.
+ */
+export interface Real {
+  svc: TestService;
+  productIds: number[];
+  /** Compares the whole state of the service with the model; every command ends with it. */
+  agree(m: SaleModel): Promise<void>;
+}
+export type Cmd = fc.AsyncCommand<SaleModel, Real>;
+
+const problemSlug = (res: HttpResult): string => {
+  expect(res.headers['content-type'], JSON.stringify(res.body)).toMatch(/^application\/problem\+json/);
+  expect(res.body.status).toBe(res.status);
+  return String(res.body.type).split('/').pop()!;
+};
+
+export class PlaceHold implements Cmd {
+  constructor(readonly product: number, readonly quantity: number) {}
+  check = () => true;
+  async run(m: SaleModel, r: Real) {
+    const res = await r.svc.post('/api/holds', { product_id: r.productIds[this.product], quantity: this.quantity });
+    if (m.placeHold(this.product, this.quantity) === 'placed') {
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      m.addHold(res.body.hold_id, this.product, this.quantity);
+    } else {
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(problemSlug(res)).toBe('insufficient-stock');
+    }
+    await r.agree(m);
+  }
+  toString = () => `hold(p${this.product}, ${this.quantity})`;
+}
+
+export class ReleaseHold implements Cmd {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<SaleModel>) => m.holds.length > 0;
+  async run(m: SaleModel, r: Real) {
+    const h = m.holds[this.pick % m.holds.length]!;
+    const res = await r.svc.del(`/api/holds/${h.id}`);
+    const want = m.release(h);
+    if (want === 'released') {
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.status).toBe('released');
+    } else {
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(problemSlug(res)).toBe(want);
+    }
+    await r.agree(m);
+  }
+  toString = () => `release(#${this.pick})`;
+}
+
+export class CreateOrder implements Cmd {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<SaleModel>) => m.holds.length > 0;
+  async run(m: SaleModel, r: Real) {
+    const index = this.pick % m.holds.length;
+    const h = m.holds[index]!;
+    const res = await r.svc.post('/api/orders', { hold_id: h.id });
+    const want = m.order(h);
+    if (want === 'created') {
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      m.addOrder(res.body.order_id, index);
+    } else if (want === 'existing') {
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.order_id).toBe(h.orderId);
+    } else {
+      expect(res.status, JSON.stringify(res.body)).toBe(409);
+      expect(problemSlug(res)).toBe(want);
+    }
+    await r.agree(m);
+  }
+  toString = () => `order(#${this.pick})`;
+}
+
+export class PaymentWebhook implements Cmd {
+  constructor(readonly pick: number, readonly reported: 'paid' | 'failed') {}
+  check = (m: Readonly<SaleModel>) => m.orders.length > 0;
+  async run(m: SaleModel, r: Real) {
+    const o = m.orders[this.pick % m.orders.length]!;
+    const key = randomUUID();
+    const res = await r.svc.post('/api/payments/webhook', { order_id: o.id, payment_status: this.reported, idempotency_key: key });
+    const event = m.pay(o, key, this.reported);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.payment_status).toBe(event.answered);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    await r.agree(m);
+  }
+  toString = () => `${this.reported}(order #${this.pick})`;
+}
+
+/** The provider repeats an event: the stored answer comes back and nothing changes; another payload is 422. */
+export class RepeatWebhook implements Cmd {
+  constructor(readonly pick: number, readonly samePayload: boolean) {}
+  check = (m: Readonly<SaleModel>) => m.events.length > 0;
+  async run(m: SaleModel, r: Real) {
+    const e = m.events[this.pick % m.events.length]!;
+    const reported = this.samePayload ? e.reported : e.reported === 'paid' ? 'failed' : 'paid';
+    const res = await r.svc.post('/api/payments/webhook', { order_id: e.orderId, payment_status: reported, idempotency_key: e.key });
+    if (this.samePayload) {
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.headers['idempotent-replayed']).toBe('true');
+      expect(res.body.payment_status).toBe(e.answered);
+    } else {
+      expect(res.status, JSON.stringify(res.body)).toBe(422);
+      expect(problemSlug(res)).toBe('idempotency-key-reused');
+    }
+    await r.agree(m);
+  }
+  toString = () => `repeat(event #${this.pick}, ${this.samePayload ? 'same' : 'other'} payload)`;
+}
+
+/** Time passes for one hold: its expires_at moves into the past on the database clock. */
+export class AdvanceClock implements Cmd {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<SaleModel>) => m.holds.length > 0;
+  async run(m: SaleModel, r: Real) {
+    const h = m.holds[this.pick % m.holds.length]!;
+    await r.svc.rt.pool.query(`update holds set expires_at = clock_timestamp() - interval '1 second' where id = $1 and status = 'active'`, [h.id]);
+    if (h.status === 'active') h.overdue = true;
+    await r.agree(m);
+  }
+  toString = () => `advance(#${this.pick})`;
+}
+
+/** The sweeper runs once, as it does every second in the worker. */
+export class Sweep implements Cmd {
+  check = () => true;
+  async run(m: SaleModel, r: Real) {
+    // It sweeps the whole database; the agreement check looks at this sale's holds.
+    await expireOverdueHolds(r.svc.rt.ctx);
+    m.sweep();
+    await r.agree(m);
+  }
+  toString = () => 'sweep';
+}
+
+/** Redis loses everything of this service: mirror, idempotency keys and expiry jobs. */
+export class FlushRedis implements Cmd {
+  check = () => true;
+  async run(m: SaleModel, r: Real) {
+    const keys = await r.svc.rt.redis.keys(`${r.svc.config.REDIS_PREFIX}*`);
+    if (keys.length > 0) await r.svc.rt.redis.del(...keys);
+    await r.agree(m);
+  }
+  toString = () => 'flush';
+}
+
+export class ReadProduct implements Cmd {
+  constructor(readonly product: number) {}
+  check = () => true;
+  async run(m: SaleModel, r: Real) {
+    const res = await r.svc.get(`/api/products/${r.productIds[this.product]}`);
+    expect(res.status).toBe(200);
+    expect(res.body.available_stock).toBe(m.available[this.product]);
+    expect(res.body.total_stock).toBe(m.total[this.product]);
+    await r.agree(m);
+  }
+  toString = () => `read(p${this.product})`;
+}
+
+export function saleCommands(products: number): fc.Arbitrary<Iterable<Cmd>> {
+  const product = fc.nat({ max: products - 1 });
+  const pick = fc.nat({ max: 50 });
+  return fc.commands(
+    [
+      fc.tuple(product, fc.integer({ min: 1, max: 3 })).map(([p, q]) => new PlaceHold(p, q)),
+      fc.tuple(product, fc.integer({ min: 1, max: 3 })).map(([p, q]) => new PlaceHold(p, q)),
+      pick.map((i) => new ReleaseHold(i)),
+      pick.map((i) => new CreateOrder(i)),
+      pick.map((i) => new CreateOrder(i)),
+      fc.tuple(pick, fc.constantFrom('paid' as const, 'failed' as const)).map(([i, s]) => new PaymentWebhook(i, s)),
+      fc.tuple(pick, fc.boolean()).map(([i, same]) => new RepeatWebhook(i, same)),
+      pick.map((i) => new AdvanceClock(i)),
+      fc.constant(new Sweep()),
+      fc.constant(new FlushRedis()),
+      product.map((p) => new ReadProduct(p)),
+    ],
+    { maxCommands: 40 },
+  );
+}
