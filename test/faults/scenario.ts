@@ -13,8 +13,15 @@ export interface ScenarioOptions {
   holdTtlSeconds: number;
   buyers: number;
   durationMs: number;
-  /** Injects the fault while the sale runs; returns the windows in which an API was down. */
-  fault: (cluster: Cluster) => Promise<DownWindow[]>;
+  /** Injects the fault while the sale runs; says which API was down when, and when expiry could resume. */
+  fault: (cluster: Cluster) => Promise<FaultReport>;
+}
+
+export interface FaultReport {
+  /** When an API process was down: connection failures to it then are expected. */
+  down?: DownWindow[];
+  /** When a worker was back after none ran: holds due before then may end this late, no later. */
+  expiryResumedAt?: number;
 }
 
 export interface DownWindow {
@@ -46,7 +53,7 @@ export async function runScenario(opts: ScenarioOptions) {
 
     const sampler = sampleStock(cluster.db.pool, productIds, readMirror);
     const loadStarted = Date.now();
-    const [load, downWindows] = await Promise.all([
+    const [load, report] = await Promise.all([
       runFlashSale({ apiUrls: cluster.apis.map((a) => a.url), productIds, buyers: opts.buyers, durationMs: opts.durationMs }),
       opts.fault(cluster),
     ]);
@@ -68,10 +75,11 @@ export async function runScenario(opts: ScenarioOptions) {
     const mirrorHealedMs = Date.now() - healStart;
     const cli = await runCheckCli(cluster.env);
 
+    const downWindows = report.down ?? [];
     const requests = classify(load.exchanges, (api, at) => downWindows.some((w) => w.api === api && at >= w.from && at <= w.to));
     const acked = await verifyAcknowledged(cluster.db.pool, load.acked);
     const ledger = await verifyLedger(cluster.db.pool, productIds);
-    const lags = await expiryLags(cluster.db.pool);
+    const lags = await expiryLags(cluster.db.pool, report.expiryResumedAt);
     const { rows: totals } = await cluster.db.pool.query(
       `select (select count(*)::int from holds) as holds, (select count(*)::int from orders) as orders,
               (select count(*)::int from orders where payment_status = 'paid') as paid,

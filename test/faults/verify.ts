@@ -115,10 +115,19 @@ export async function verifyLedger(pool: pg.Pool, productIds: number[]): Promise
   ]);
 }
 
-/** Expiry lag of every expired hold: how long after its expires_at it actually ended. */
-export async function expiryLags(pool: pg.Pool): Promise<{ expired: number; maxLagMs: number; p99LagMs: number; byPath: Record<string, number> }> {
-  const { rows } = await pool.query<{ lag: number; ended_by: string }>(
-    `select extract(epoch from ended_at - expires_at) * 1000 as lag, ended_by from holds where status = 'expired' order by lag`,
+/**
+ * Expiry lag of every expired hold: how long after its expires_at it actually ended, or, for a
+ * hold due while no worker ran, after `resumedAt` (epoch ms) when one was back.
+ */
+export async function expiryLags(
+  pool: pg.Pool,
+  resumedAt?: number,
+): Promise<{ expired: number; maxLagMs: number; p99LagMs: number; byPath: Record<string, number>; endedOverASecondLate: number }> {
+  const { rows } = await pool.query<{ lag: number; ended_by: string; raw_lag: number }>(
+    `select extract(epoch from ended_at - greatest(expires_at, to_timestamp($1::float8 / 1000))) * 1000 as lag, ended_by,
+            extract(epoch from ended_at - expires_at) * 1000 as raw_lag
+       from holds where status = 'expired' order by lag`,
+    [resumedAt ?? 0],
   );
   const byPath: Record<string, number> = {};
   for (const r of rows) byPath[r.ended_by] = (byPath[r.ended_by] ?? 0) + 1;
@@ -128,5 +137,6 @@ export async function expiryLags(pool: pg.Pool): Promise<{ expired: number; maxL
     maxLagMs: Math.round(lags.at(-1) ?? 0),
     p99LagMs: Math.round(lags[Math.floor(lags.length * 0.99)] ?? 0),
     byPath,
+    endedOverASecondLate: rows.filter((r) => Number(r.raw_lag) > 1_000).length,
   };
 }
