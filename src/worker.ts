@@ -10,12 +10,16 @@ export interface BackgroundWork {
 }
 
 /**
- * The worker role: processes hold-expiry jobs, sweeps overdue holds whose job was lost, and keeps
- * the mirror reconciled. Every part is safe to run on any number of replicas at once.
+ * The background work: processes hold-expiry jobs (unless `processJobs` is false), sweeps overdue
+ * holds whose job was lost, and keeps the mirror reconciled. Every part is safe to run on any
+ * number of replicas at once; API processes run the sweeper and reconciler even without jobs, so
+ * stock comes back within seconds while every worker is down (I3).
  */
-export function startWorker(rt: Runtime): BackgroundWork {
-  const connection = createQueueRedis(rt.redisUrl);
-  const worker = createExpiryWorker(rt.ctx, connection, `${rt.config.REDIS_PREFIX}bull`, rt.config.WORKER_CONCURRENCY);
+export function startWorker(rt: Runtime, opts: { processJobs?: boolean } = {}): BackgroundWork {
+  const connection = opts.processJobs === false ? null : createQueueRedis(rt.redisUrl);
+  const worker = connection
+    ? createExpiryWorker(rt.ctx, connection, `${rt.config.REDIS_PREFIX}bull`, rt.config.WORKER_CONCURRENCY)
+    : null;
   const sweeper = runPeriodically(
     'sweeper',
     rt.config.SWEEP_INTERVAL_MS,
@@ -41,8 +45,8 @@ export function startWorker(rt: Runtime): BackgroundWork {
     async close() {
       await Promise.all([sweeper.stop(), reconciler.stop()]);
       // Waits for jobs in progress to finish.
-      await worker.close();
-      connection.disconnect();
+      await worker?.close();
+      connection?.disconnect();
     },
   };
 }

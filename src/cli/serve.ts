@@ -7,7 +7,7 @@ import { createRuntime } from '../runtime.ts';
 import { startWorker, type BackgroundWork } from '../worker.ts';
 import { createLogger } from './logger.ts';
 
-/** Starts the API (and, unless RUN_WORKER=false, the worker role) and closes it all on SIGTERM. */
+/** Starts the API with the sweeper and reconciler (and, unless RUN_WORKER=false, expiry jobs); closes it all on SIGTERM. */
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config);
   const rt = createRuntime(config, log, 'api');
@@ -20,13 +20,14 @@ export async function serve(config: Config): Promise<void> {
     { ctx: rt.ctx, catalog: rt.catalog, webhookSecrets, readiness: rt.readiness },
     { logger: log },
   );
-  const worker: BackgroundWork | null = config.RUN_WORKER ? startWorker(rt) : null;
+  // RUN_WORKER=false leaves expiry jobs to separate workers; the sweeper and reconciler still run.
+  const worker: BackgroundWork = startWorker(rt, { processJobs: config.RUN_WORKER });
 
   closeWithGrace({ delay: 25_000, logger: log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');
     await app.close(); // stops accepting, finishes requests in flight
-    await worker?.close(); // lets jobs in progress finish
+    await worker.close(); // lets jobs in progress finish
     await rt.close();
   });
 
