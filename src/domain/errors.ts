@@ -13,6 +13,7 @@ export const ErrorCode = {
   IdempotencyKeyReused: 'IDEMPOTENCY.KEY_REUSED',
   IdempotencyKeyInFlight: 'IDEMPOTENCY.KEY_IN_FLIGHT',
   StockBelowZero: 'STOCK.BELOW_ZERO',
+  StockLimitExceeded: 'STOCK.LIMIT_EXCEEDED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -6,6 +6,7 @@ import type { AppContext } from '../app/ports.ts';
 import jsonBody from './plugins/json-body.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
+import admin from './routes/admin/index.ts';
 import health, { type ReadinessCheck } from './routes/health/index.ts';
 import holds from './routes/holds/index.ts';
 import orders from './routes/orders/index.ts';
@@ -18,6 +19,8 @@ export interface FlashsaleDeps {
   catalog: ProductCatalog;
   webhookSecrets: string[];
   readiness: ReadinessCheck[];
+  /** ADMIN_TOKEN; without it the admin routes answer 403 admin-disabled. */
+  adminToken?: string | undefined;
 }
 
 declare module 'fastify' {
@@ -65,5 +68,6 @@ export async function buildApp(
   await app.register(holds);
   await app.register(orders);
   await app.register(payments);
+  await app.register(admin);
   return app;
 }

@@ -29,6 +29,7 @@ export const DOMAIN_PROBLEMS: Record<ErrorCode, ProblemKind> = {
     title: 'A request with this idempotency key is still in progress',
   },
   [ErrorCode.StockBelowZero]: { status: 409, slug: 'stock-below-zero', title: 'Stock would go below zero' },
+  [ErrorCode.StockLimitExceeded]: { status: 409, slug: 'stock-limit-exceeded', title: 'Total stock would exceed its limit' },
 };
 
 /** Problems that come from the HTTP layer itself rather than from the domain. */
@@ -37,6 +38,7 @@ export const HTTP_PROBLEMS = {
   malformedJson: { status: 400, slug: 'malformed-json', title: 'Body is not valid JSON' },
   badRequest: { status: 400, slug: 'bad-request', title: 'Bad request' },
   unauthorized: { status: 401, slug: 'unauthorized', title: 'Missing or invalid credentials' },
+  adminDisabled: { status: 403, slug: 'admin-disabled', title: 'The admin API is disabled' },
   invalidSignature: { status: 401, slug: 'invalid-signature', title: 'Webhook signature is missing or invalid' },
   notFound: { status: 404, slug: 'not-found', title: 'No such resource' },
   methodNotAllowed: { status: 405, slug: 'method-not-allowed', title: 'Method not allowed' },

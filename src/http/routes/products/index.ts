@@ -1,9 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { listProducts } from '../../../app/admin-listings.ts';
 import { getProduct } from '../../../app/get-product.ts';
+import { PageQuery, ProductPage } from '../../schemas/admin.ts';
 import { problems } from '../../schemas/common.ts';
 import { Product, ProductParams } from '../../schemas/products.ts';
 
 const products: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/api/products',
+    {
+      schema: {
+        tags: ['products'],
+        summary: 'Products by id, a page at a time',
+        description: 'Available stock as the database holds it. `next_offset` is null on the last page.',
+        querystring: PageQuery,
+        response: { 200: ProductPage, ...problems(400) },
+      },
+    },
+    async (request) => listProducts(app.flashsale.ctx, request.query),
+  );
+
   app.get(
     '/api/products/:id',
     {

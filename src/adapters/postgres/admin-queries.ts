@@ -1,0 +1,96 @@
+import type { HoldEndedBy, HoldStatus } from '../../domain/hold.ts';
+import type { PaymentStatus } from '../../domain/order.ts';
+import type { MovementReason } from '../../domain/stock.ts';
+import type { Db } from './db.ts';
+import { sql } from './db.ts';
+import type { OrderRow } from './orders.ts';
+import type { ProductRow } from './products.ts';
+
+const SQL = {
+  update: sql('update-product'),
+  adjust: sql('adjust-stock'),
+  products: sql('list-products'),
+  movements: sql('list-stock-movements'),
+  holds: sql('list-holds'),
+  orders: sql('list-orders'),
+};
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface MovementRow {
+  id: number;
+  product_id: number;
+  delta: number;
+  reason: MovementReason;
+  hold_id: string | null;
+  order_id: number | null;
+  note: string | null;
+  available_after: number;
+  version: number;
+  created_at: Date;
+}
+
+export interface AdminHoldRow {
+  id: string;
+  product_id: number;
+  quantity: number;
+  status: HoldStatus;
+  expires_at: Date;
+  created_at: Date;
+  ended_at: Date | null;
+  ended_by: HoldEndedBy | null;
+}
+
+export async function updateProductRow(
+  db: Db,
+  id: number,
+  changes: { name?: string | undefined; price?: number | undefined },
+): Promise<ProductRow | null> {
+  const { rows } = await db.query<ProductRow>(SQL.update, [id, changes.name ?? null, changes.price ?? null]);
+  return rows[0] ?? null;
+}
+
+/** Moves available and total stock by `delta` in one conditional update; null when refused or unknown. */
+export async function adjustStockRow(
+  db: Db,
+  a: { productId: number; delta: number; reason: string; maxTotalStock: number },
+): Promise<(ProductRow & { movement_id: number }) | null> {
+  const { rows } = await db.query<ProductRow & { movement_id: number }>(SQL.adjust, [
+    a.productId,
+    a.delta,
+    a.reason,
+    a.maxTotalStock,
+  ]);
+  return rows[0] ?? null;
+}
+
+export async function listProductRows(db: Db, page: Page): Promise<ProductRow[]> {
+  const { rows } = await db.query<ProductRow>(SQL.products, [page.limit, page.offset]);
+  return rows;
+}
+
+export async function listMovementRows(db: Db, productId: number, page: Page): Promise<MovementRow[]> {
+  const { rows } = await db.query<MovementRow>(SQL.movements, [productId, page.limit, page.offset]);
+  return rows;
+}
+
+export async function listHoldRows(
+  db: Db,
+  filter: { status?: HoldStatus | undefined; productId?: number | undefined },
+  page: Page,
+): Promise<AdminHoldRow[]> {
+  const { rows } = await db.query<AdminHoldRow>(SQL.holds, [filter.status ?? null, filter.productId ?? null, page.limit, page.offset]);
+  return rows;
+}
+
+export async function listOrderRows(
+  db: Db,
+  filter: { status?: PaymentStatus | undefined; productId?: number | undefined },
+  page: Page,
+): Promise<OrderRow[]> {
+  const { rows } = await db.query<OrderRow>(SQL.orders, [filter.status ?? null, filter.productId ?? null, page.limit, page.offset]);
+  return rows;
+}

@@ -1,0 +1,94 @@
+import {
+  listHoldRows,
+  listMovementRows,
+  listOrderRows,
+  listProductRows,
+  type Page,
+} from '../adapters/postgres/admin-queries.ts';
+import { findProduct } from '../adapters/postgres/products.ts';
+import type { HoldEndedBy, HoldStatus } from '../domain/hold.ts';
+import type { PaymentStatus } from '../domain/order.ts';
+import type { MovementReason } from '../domain/stock.ts';
+import { productNotFound } from './manage-products.ts';
+import type { AppContext } from './ports.ts';
+import { orderView, productView, type HoldView, type OrderView, type ProductView } from './views.ts';
+
+/** A page of a list: its items, and the offset of the next page, or null on the last one. */
+export interface PageOf<T> {
+  items: T[];
+  limit: number;
+  offset: number;
+  next_offset: number | null;
+}
+
+type Ctx = Pick<AppContext, 'pool'>;
+
+/** Fetches one row more than asked for, to know whether another page follows without counting. */
+async function paged<R, T>(page: Page, fetch: (p: Page) => Promise<R[]>, view: (r: R) => T): Promise<PageOf<T>> {
+  const rows = await fetch({ limit: page.limit + 1, offset: page.offset });
+  const more = rows.length > page.limit;
+  return {
+    items: rows.slice(0, page.limit).map(view),
+    limit: page.limit,
+    offset: page.offset,
+    next_offset: more ? page.offset + page.limit : null,
+  };
+}
+
+/** Products with the available stock the database holds (the truth, not the mirror). */
+export const listProducts = (ctx: Ctx, page: Page): Promise<PageOf<ProductView>> =>
+  paged(page, (p) => listProductRows(ctx.pool, p), (r) => productView(r, r.available));
+
+export interface MovementView {
+  id: number;
+  product_id: number;
+  delta: number;
+  reason: MovementReason;
+  note: string | null;
+  hold_id: string | null;
+  order_id: number | null;
+  available_after: number;
+  version: number;
+  created_at: string;
+}
+
+/** A product's audit trail, newest first. */
+export async function listMovements(ctx: Ctx, productId: number, page: Page): Promise<PageOf<MovementView>> {
+  if (!(await findProduct(ctx.pool, productId))) throw productNotFound(productId);
+  return paged(page, (p) => listMovementRows(ctx.pool, productId, p), (m) => ({
+    id: m.id,
+    product_id: m.product_id,
+    delta: m.delta,
+    reason: m.reason,
+    note: m.note,
+    hold_id: m.hold_id,
+    order_id: m.order_id,
+    available_after: m.available_after,
+    version: m.version,
+    created_at: m.created_at.toISOString(),
+  }));
+}
+
+export type AdminHoldView = HoldView & { ended_by: HoldEndedBy | null };
+
+export const listHolds = (
+  ctx: Ctx,
+  filter: { status?: HoldStatus | undefined; productId?: number | undefined },
+  page: Page,
+): Promise<PageOf<AdminHoldView>> =>
+  paged(page, (p) => listHoldRows(ctx.pool, filter, p), (h) => ({
+    hold_id: h.id,
+    product_id: h.product_id,
+    quantity: h.quantity,
+    status: h.status,
+    expires_at: h.expires_at.toISOString(),
+    created_at: h.created_at.toISOString(),
+    ended_at: h.ended_at?.toISOString() ?? null,
+    ended_by: h.ended_by,
+  }));
+
+export const listOrders = (
+  ctx: Ctx,
+  filter: { status?: PaymentStatus | undefined; productId?: number | undefined },
+  page: Page,
+): Promise<PageOf<OrderView>> => paged(page, (p) => listOrderRows(ctx.pool, filter, p), orderView);

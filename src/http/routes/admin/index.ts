@@ -1,0 +1,125 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { listHolds, listMovements, listOrders } from '../../../app/admin-listings.ts';
+import { adjustStock, createProduct, updateProduct } from '../../../app/manage-products.ts';
+import { ADMIN_SECURITY, requireAdminToken } from '../../plugins/admin-auth.ts';
+import {
+  CreateProductBody,
+  HoldListQuery,
+  HoldPage,
+  MovementPage,
+  OrderListQuery,
+  OrderPage,
+  PageQuery,
+  StockAdjustment,
+  StockAdjustmentBody,
+  UpdateProductBody,
+} from '../../schemas/admin.ts';
+import { problems } from '../../schemas/common.ts';
+import { Product, ProductParams } from '../../schemas/products.ts';
+
+/** The operator's API under /api/admin, every route behind the admin token. */
+const admin: FastifyPluginAsyncTypebox = async (app) => {
+  const { ctx, catalog } = app.flashsale;
+  const adminCtx = { ...ctx, catalog };
+  // Encapsulated: this hook guards the routes of this plugin only.
+  app.addHook('onRequest', requireAdminToken(app.flashsale.adminToken));
+  const common = { tags: ['admin'], security: ADMIN_SECURITY };
+
+  app.post(
+    '/api/admin/products',
+    {
+      schema: {
+        ...common,
+        summary: 'Create a product with its initial stock',
+        body: CreateProductBody,
+        response: { 201: Product, ...problems(400, 401, 403, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const product = await createProduct(adminCtx, request.body);
+      return reply.code(201).header('location', `/api/products/${product.id}`).send(product);
+    },
+  );
+
+  app.patch(
+    '/api/admin/products/:id',
+    {
+      schema: {
+        ...common,
+        summary: 'Rename or reprice a product',
+        params: ProductParams,
+        body: UpdateProductBody,
+        response: { 200: Product, ...problems(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    async (request) => updateProduct(adminCtx, request.params.id, request.body),
+  );
+
+  app.post(
+    '/api/admin/products/:id/stock-adjustments',
+    {
+      schema: {
+        ...common,
+        summary: 'Restock (delta > 0) or write off (delta < 0) units',
+        description:
+          'Available and total stock move together in one conditional update, recorded as an ' +
+          "'adjustment' movement. 409 stock-below-zero when it would take available stock below zero.",
+        params: ProductParams,
+        body: StockAdjustmentBody,
+        response: { 201: StockAdjustment, ...problems(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const adjustment = await adjustStock(adminCtx, { productId: request.params.id, ...request.body });
+      return reply.code(201).send(adjustment);
+    },
+  );
+
+  app.get(
+    '/api/admin/products/:id/movements',
+    {
+      schema: {
+        ...common,
+        summary: "A product's stock movements (audit trail), newest first",
+        params: ProductParams,
+        querystring: PageQuery,
+        response: { 200: MovementPage, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => listMovements(ctx, request.params.id, request.query),
+  );
+
+  app.get(
+    '/api/admin/holds',
+    {
+      schema: {
+        ...common,
+        summary: 'Holds, newest first, optionally by status and product',
+        querystring: HoldListQuery,
+        response: { 200: HoldPage, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { status, product_id, limit, offset } = request.query;
+      return listHolds(ctx, { status, productId: product_id }, { limit, offset });
+    },
+  );
+
+  app.get(
+    '/api/admin/orders',
+    {
+      schema: {
+        ...common,
+        summary: 'Orders, newest first, optionally by payment status and product',
+        querystring: OrderListQuery,
+        response: { 200: OrderPage, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { status, product_id, limit, offset } = request.query;
+      return listOrders(ctx, { status, productId: product_id }, { limit, offset });
+    },
+  );
+};
+
+export default admin;
