@@ -1,13 +1,15 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
+import { PrometheusMetrics } from './adapters/metrics/prometheus.ts';
 import { createPool } from './adapters/postgres/db.ts';
+import { readStock } from './adapters/postgres/products.ts';
 import { BullMqExpiryScheduler } from './adapters/queue/expiry-queue.ts';
 import { createRedis } from './adapters/redis/client.ts';
 import { RedisIdempotencyCache } from './adapters/redis/idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
 import { ProductCatalog } from './app/get-product.ts';
-import { noopMetrics, type AppContext } from './app/ports.ts';
+import type { AppContext } from './app/ports.ts';
 import { requireConnections, type Config } from './config.ts';
 import type { ReadinessCheck } from './http/routes/health/index.ts';
 
@@ -22,6 +24,7 @@ export interface Runtime {
   queueRedis: Redis;
   redisUrl: string;
   scheduler: BullMqExpiryScheduler;
+  metrics: PrometheusMetrics;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -34,13 +37,17 @@ export function createRuntime(config: Config, log: PinoLogger, role: 'api' | 'wo
   // is still committed, and the sweeper expires it. Only the worker needs a blocking connection.
   const queueRedis = createRedis(redisUrl);
   const scheduler = new BullMqExpiryScheduler(queueRedis, `${config.REDIS_PREFIX}bull`);
+  const metrics = new PrometheusMetrics(
+    { availableStock: () => readStock(pool), queueDepth: () => scheduler.depth() },
+    { processMetrics: role !== 'cli', onScrapeError: (err, source) => log.warn({ err, source }, 'metrics source failed') },
+  );
   const ctx: AppContext = {
     pool,
     mirror: new RedisStockMirror(redis, config.REDIS_PREFIX),
     expiry: scheduler,
     idempotency: new RedisIdempotencyCache(redis, config.REDIS_PREFIX),
     log,
-    metrics: noopMetrics,
+    metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
   };
   const readiness: ReadinessCheck[] = [
@@ -58,6 +65,7 @@ export function createRuntime(config: Config, log: PinoLogger, role: 'api' | 'wo
     queueRedis,
     redisUrl,
     scheduler,
+    metrics,
     readiness,
     async close() {
       // Reverse order of creation: the queue before its connection, Redis before PostgreSQL.

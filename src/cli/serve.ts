@@ -17,7 +17,7 @@ export async function serve(config: Config): Promise<void> {
     log.warn('WEBHOOK_SECRET is not set: payment webhooks are accepted without a signature');
   }
   const app = await buildApp(
-    { ctx: rt.ctx, catalog: rt.catalog, webhookSecrets, readiness: rt.readiness, adminToken: config.ADMIN_TOKEN },
+    { ctx: rt.ctx, catalog: rt.catalog, webhookSecrets, readiness: rt.readiness, adminToken: config.ADMIN_TOKEN, metrics: rt.metrics },
     { logger: log },
   );
   // RUN_WORKER=false leaves expiry jobs to separate workers; the sweeper and reconciler still run.

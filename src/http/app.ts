@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { PrometheusMetrics } from '../adapters/metrics/prometheus.ts';
 import type { ProductCatalog } from '../app/get-product.ts';
 import type { AppContext } from '../app/ports.ts';
 import jsonBody from './plugins/json-body.ts';
+import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
 import admin from './routes/admin/index.ts';
@@ -21,6 +23,8 @@ export interface FlashsaleDeps {
   readiness: ReadinessCheck[];
   /** ADMIN_TOKEN; without it the admin routes answer 403 admin-disabled. */
   adminToken?: string | undefined;
+  /** Serves /metrics and times every request when present. */
+  metrics?: PrometheusMetrics | undefined;
 }
 
 declare module 'fastify' {
@@ -62,6 +66,7 @@ export async function buildApp(
   await app.register(problem);
   await app.register(jsonBody);
   await app.register(openapi);
+  await app.register(metrics);
 
   await app.register(health);
   await app.register(products);

@@ -59,7 +59,7 @@ export class TestService {
     const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
     const rt = createRuntime(config, log);
     const app = await buildApp(
-      { ctx: rt.ctx, catalog: rt.catalog, webhookSecrets: parseWebhookSecrets(config.WEBHOOK_SECRET), readiness: rt.readiness, adminToken: config.ADMIN_TOKEN },
+      { ctx: rt.ctx, catalog: rt.catalog, webhookSecrets: parseWebhookSecrets(config.WEBHOOK_SECRET), readiness: rt.readiness, adminToken: config.ADMIN_TOKEN, metrics: rt.metrics },
       { logger: log },
     );
     await app.listen({ port: 0, host: '127.0.0.1' });

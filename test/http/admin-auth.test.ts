@@ -84,7 +84,7 @@ describe('admin API without ADMIN_TOKEN configured', () => {
   it('every admin route answers 403 admin-disabled, with or without a token, and changes nothing', async () => {
     const productId = await svc.createProduct(10);
     const before = await productState(svc, productId);
-    for (const headers of [{}, { authorization: `Bearer ${TOKEN}` }, { authorization: 'Bearer ' }]) {
+    for (const headers of [{}, { authorization: `Bearer ${TOKEN}` }, { authorization: 'Bearer ' }] as Record<string, string>[]) {
       for (const [method, path, body] of adminCalls(productId)) {
         const res = await svc.call(method, path, body, headers);
         expect(res.status, `${method} ${path}`).toBe(403);

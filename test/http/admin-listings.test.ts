@@ -19,7 +19,7 @@ describe('listings: products, movements, holds and orders', () => {
     let offset: number | null = 0;
     let pages = 0;
     while (offset !== null) {
-      const res = await svc.get(`/api/products?limit=2&offset=${offset}`);
+      const res: { status: number; body: any } = await svc.get(`/api/products?limit=2&offset=${offset}`);
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       expect(res.body).toMatchObject({ limit: 2, offset });

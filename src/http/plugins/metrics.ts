@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Type } from 'typebox';
+
+/**
+ * GET /metrics in the Prometheus text format, and a latency observation for every request,
+ * labelled by route pattern (`/api/holds/:hold_id`) so that ids do not multiply the series.
+ */
+async function metrics(app: FastifyInstance): Promise<void> {
+  const exporter = app.flashsale.metrics;
+  if (!exporter) return;
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    exporter.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics',
+        description: 'Request latency, holds, expiries and their lag, orders, webhooks, stock, mirror repairs, queue depth.',
+        response: {
+          200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const { contentType, body } = await exporter.render();
+      return reply.type(contentType).send(body);
+    },
+  );
+}
+
+export default fp(metrics, { name: 'metrics' });
