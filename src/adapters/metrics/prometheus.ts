@@ -110,7 +110,10 @@ export class PrometheusMetrics implements Metrics {
     });
     // Every labelled series exists from the start, so rate() and alerts see a 0 rather than nothing.
     for (const reason of REJECTIONS) this.holdsRejected.inc({ reason }, 0);
-    for (const path of EXPIRY_PATHS) this.holdsExpired.inc({ path }, 0);
+    for (const path of EXPIRY_PATHS) {
+      this.holdsExpired.inc({ path }, 0);
+      this.expiryLag.zero({ path });
+    }
     for (const outcome of WEBHOOK_OUTCOMES) this.webhooks.inc({ outcome }, 0);
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
