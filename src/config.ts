@@ -14,6 +14,7 @@ const ConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  LOG_FILE: Type.Optional(Type.String({ minLength: 1, description: 'Also append the JSON logs to this file' })),
   RUN_WORKER: Type.Boolean({ default: true }),
   REDIS_PREFIX: Type.String({ default: '', pattern: '^[A-Za-z0-9:_-]*$' }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),

@@ -9,6 +9,7 @@ import { createRedis } from './adapters/redis/client.ts';
 import { RedisIdempotencyCache } from './adapters/redis/idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
 import { ProductCatalog } from './app/get-product.ts';
+import { scopedLogger } from './app/log-scope.ts';
 import type { AppContext } from './app/ports.ts';
 import { requireConnections, type Config } from './config.ts';
 import type { ReadinessCheck } from './http/routes/health/index.ts';
@@ -46,7 +47,7 @@ export function createRuntime(config: Config, log: PinoLogger, role: 'api' | 'wo
     mirror: new RedisStockMirror(redis, config.REDIS_PREFIX),
     expiry: scheduler,
     idempotency: new RedisIdempotencyCache(redis, config.REDIS_PREFIX),
-    log,
+    log: scopedLogger(log),
     metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
   };

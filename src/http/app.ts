@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus.ts';
@@ -8,6 +7,7 @@ import jsonBody from './plugins/json-body.ts';
 import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
+import requestIdPlugin, { requestId } from './plugins/request-id.ts';
 import admin from './routes/admin/index.ts';
 import health, { type ReadinessCheck } from './routes/health/index.ts';
 import holds from './routes/holds/index.ts';
@@ -46,8 +46,8 @@ export async function buildApp(
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: requestId,
     // Time limits against slow clients; graceful close drains what is in flight.
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
@@ -59,9 +59,7 @@ export async function buildApp(
 
   app.decorate('flashsale', deps);
   app.setValidatorCompiler(schemaValidatorCompiler);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
+  await app.register(requestIdPlugin);
 
   await app.register(problem);
   await app.register(jsonBody);
