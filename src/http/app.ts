@@ -8,6 +8,7 @@ import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
 import requestIdPlugin, { requestId } from './plugins/request-id.ts';
+import routeSchemas from './plugins/route-schemas.ts';
 import admin from './routes/admin/index.ts';
 import health, { type ReadinessCheck } from './routes/health/index.ts';
 import holds from './routes/holds/index.ts';
@@ -58,6 +59,7 @@ export async function buildApp(
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('flashsale', deps);
+  await app.register(routeSchemas); // first, so that it sees every route
   app.setValidatorCompiler(schemaValidatorCompiler);
   await app.register(requestIdPlugin);
 
