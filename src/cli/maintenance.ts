@@ -1,5 +1,6 @@
 import { createPool } from '../adapters/postgres/db.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
+import { redisReady } from '../adapters/redis/client.ts';
 import { seedProducts } from '../adapters/postgres/products.ts';
 import { checkInvariants, reconcile } from '../app/reconcile.ts';
 import { ConfigError, requireConnections, type Config } from '../config.ts';
@@ -24,6 +25,7 @@ async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): 
   requireConnections(config);
   const rt = createRuntime(config, createLogger(config), 'cli');
   try {
+    await redisReady(rt.redis);
     return await fn(rt);
   } finally {
     await rt.close();

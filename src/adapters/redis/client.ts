@@ -23,3 +23,22 @@ export function createQueueRedis(url: string): Redis {
   redis.on('error', () => {});
   return redis;
 }
+
+/**
+ * Resolves once the connection is ready. A short-lived command (the CLI) must wait for it: with
+ * the offline queue off, a command sent while still connecting fails at once.
+ */
+export function redisReady(redis: Redis, timeoutMs = 5_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error(`Redis did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    redis.once('ready', onReady);
+  });
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stockKey } from '../../src/adapters/redis/stock-mirror.ts';
+import { runCli } from '../helpers/cli.ts';
+import { TEST_DATABASE_NAME, TEST_PG_SERVER, TEST_REDIS_URL } from '../helpers/env.ts';
+
+// A database of its own: `check` looks at every product, so no other test's products may be there.
+const DB_NAME = `${TEST_DATABASE_NAME}_cli`;
+const PREFIX = `cli${randomBytes(4).toString('hex')}:`;
+const env = { DATABASE_URL: `${TEST_PG_SERVER}/${DB_NAME}`, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: PREFIX, LOG_LEVEL: 'warn' };
+
+async function onServer(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: `${TEST_PG_SERVER}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+describe('flashsale migrate, seed, check and reconcile as processes', () => {
+  let pool: pg.Pool;
+  let redis: Redis;
+  beforeAll(async () => {
+    await onServer(`drop database if exists "${DB_NAME}" with (force)`);
+    await onServer(`create database "${DB_NAME}"`);
+    pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
+    redis = new Redis(TEST_REDIS_URL);
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${PREFIX}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await pool.end();
+    await onServer(`drop database if exists "${DB_NAME}" with (force)`);
+  });
+
+  it('migrates and seeds an empty database; then every invariant holds (exit 0)', async () => {
+    const migrated = await runCli(['migrate'], env);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stdout).toMatch(/Applied \d+ migration\(s\): 001_core\.sql/);
+    const seeded = await runCli(['seed'], env);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    expect(seeded.stdout).toMatch(/Mirrored the stock of 4 product\(s\) into Redis/);
+    const checked = await runCli(['check'], env);
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+    expect(checked.stdout).toMatch(/All invariants hold for 4 product\(s\)\./);
+    expect(checked.stdout).toMatch(/product\s+total\s+available\s+held\s+ordered\s+redis\s+ok/);
+  });
+
+  it('check exits 1 on mirror drift; reconcile repairs it and reports it; check exits 0 again', async () => {
+    await redis.set(stockKey(PREFIX, 2), '7');
+    await redis.del(stockKey(PREFIX, 4));
+    const drifted = await runCli(['check'], env);
+    expect(drifted.code).toBe(1);
+    expect(drifted.stdout).toMatch(/VIOLATION I2 product 2: mirror holds 7, database says 50/);
+    expect(drifted.stdout).toMatch(/VIOLATION I2 product 4: mirror holds nothing, database says 20/);
+    expect(drifted.stdout).toMatch(/2 violation\(s\)\./);
+
+    const reconciled = await runCli(['reconcile'], env);
+    expect(reconciled.code, reconciled.stderr).toBe(0);
+    expect(reconciled.stdout).toMatch(/Reconciled 4 product\(s\); repaired 2\./);
+    expect(reconciled.stdout).toMatch(/product 2: mirror differed/);
+    expect(reconciled.stdout).toMatch(/product 4: mirror was missing/);
+    expect(await redis.get(stockKey(PREFIX, 2))).toBe('50');
+
+    const again = await runCli(['check'], env);
+    expect(again.code, again.stdout).toBe(0);
+    expect((await runCli(['reconcile'], env)).stdout).toMatch(/repaired 0\./);
+  });
+
+  it('check exits 1 when stock leaks in the database, which reconcile cannot hide', async () => {
+    // Units vanish from `available` with no hold or order to account for them: I1 breaks.
+    await pool.query('update products set available = available - 5, version = version + 1 where id = 3');
+    const leaked = await runCli(['check'], env);
+    expect(leaked.code).toBe(1);
+    expect(leaked.stdout).toMatch(/VIOLATION I1 product 3: available 495 \+ held 0 \+ ordered 0 = 495, total stock is 500/);
+    expect((await runCli(['reconcile'], env)).code).toBe(0);
+    const stillLeaked = await runCli(['check'], env);
+    expect(stillLeaked.code).toBe(1);
+    expect(stillLeaked.stdout).toMatch(/VIOLATION I1 product 3/);
+    expect(stillLeaked.stdout).not.toMatch(/VIOLATION I2/);
+
+    await pool.query('update products set available = available + 5, version = version + 1 where id = 3');
+    expect((await runCli(['reconcile'], env)).code).toBe(0);
+    expect((await runCli(['check'], env)).code).toBe(0);
+  });
+
+  it('says what each command does with --help', async () => {
+    for (const command of ['check', 'reconcile']) {
+      const help = await runCli([command, '--help'], {});
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: flashsale ${command}`));
+    }
+  });
+});
