@@ -15,6 +15,12 @@ const ConfigSchema = Type.Object({
     { default: 'info' },
   ),
   LOG_FILE: Type.Optional(Type.String({ minLength: 1, description: 'Also append the JSON logs to this file' })),
+  SHUTDOWN_DELAY_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 0,
+    description: 'After SIGTERM, keep serving this long with /health/ready at 503 before closing',
+  }),
   RUN_WORKER: Type.Boolean({ default: true }),
   REDIS_PREFIX: Type.String({ default: '', pattern: '^[A-Za-z0-9:_-]*$' }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),

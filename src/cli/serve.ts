@@ -23,10 +23,10 @@ export async function serve(config: Config): Promise<void> {
   // RUN_WORKER=false leaves expiry jobs to separate workers; the sweeper and reconciler still run.
   const worker: BackgroundWork = startWorker(rt, { processJobs: config.RUN_WORKER });
 
-  closeWithGrace({ delay: 25_000, logger: log }, async ({ signal, err }) => {
+  closeWithGrace({ delay: 25_000 + config.SHUTDOWN_DELAY_MS, logger: log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');
-    await app.close(); // stops accepting, finishes requests in flight
+    await app.closeGracefully({ delayMs: config.SHUTDOWN_DELAY_MS }); // stops accepting, finishes requests in flight
     await worker.close(); // lets jobs in progress finish
     await rt.close();
   });

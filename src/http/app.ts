@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus.ts';
 import type { ProductCatalog } from '../app/get-product.ts';
 import type { AppContext } from '../app/ports.ts';
+import gracefulClose from './plugins/graceful-close.ts';
 import jsonBody from './plugins/json-body.ts';
 import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
@@ -62,6 +63,7 @@ export async function buildApp(
   await app.register(routeSchemas); // first, so that it sees every route
   app.setValidatorCompiler(schemaValidatorCompiler);
   await app.register(requestIdPlugin);
+  await app.register(gracefulClose);
 
   await app.register(problem);
   await app.register(jsonBody);

@@ -45,6 +45,8 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
           }
         }),
       );
+      // A process on its way out takes no new traffic, whatever its dependencies say.
+      if (app.shuttingDown) checks['shutdown'] = 'unavailable: shutting down';
       const ok = Object.values(checks).every((c) => c === 'ok');
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
     },
