@@ -21,6 +21,9 @@ const ConfigSchema = Type.Object({
     default: 0,
     description: 'After SIGTERM, keep serving this long with /health/ready at 503 before closing',
   }),
+  METRICS_PORT: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 65535, description: '`flashsale worker` serves /metrics and /health/* on this port' }),
+  ),
   RUN_WORKER: Type.Boolean({ default: true }),
   REDIS_PREFIX: Type.String({ default: '', pattern: '^[A-Za-z0-9:_-]*$' }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),

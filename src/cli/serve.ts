@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import type { Config } from '../config.ts';
 import { buildApp } from '../http/app.ts';
+import { buildWorkerEndpoint } from '../http/worker-endpoint.ts';
 import { parseWebhookSecrets } from '../http/plugins/webhook-signature.ts';
 import { createRuntime } from '../runtime.ts';
 import { startWorker, type BackgroundWork } from '../worker.ts';
@@ -41,10 +42,13 @@ export async function runWorker(config: Config): Promise<void> {
   await migrate(rt.pool);
   const worker = startWorker(rt);
   log.info('worker started: hold expiry jobs, sweeper, reconciler');
+  const endpoint = config.METRICS_PORT ? await buildWorkerEndpoint(rt, log) : null;
   closeWithGrace({ delay: 25_000, logger: log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');
+    await endpoint?.close();
     await worker.close();
     await rt.close();
   });
+  await endpoint?.listen({ port: config.METRICS_PORT!, host: config.HOST });
 }
