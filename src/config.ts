@@ -3,8 +3,10 @@ import { Type, type Static } from 'typebox';
 
 /** Every setting the service reads, validated once at boot. The only reader of `process.env`. */
 const ConfigSchema = Type.Object({
-  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL' })),
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis connection URL' })),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL; unset: embedded PostgreSQL' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis connection URL; unset: in-process stand-ins' })),
+  DATA_DIR: Type.String({ minLength: 1, default: './.data', description: 'Where the embedded PostgreSQL keeps its data' }),
+  EMBEDDED_POSTGRES_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5433 }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }),
@@ -57,13 +59,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return input as Config;
 }
 
-/** The required-for-now connection URLs, with a message that says what to set. */
-export function requireConnections(config: Config): { databaseUrl: string; redisUrl: string } {
-  const missing = (['DATABASE_URL', 'REDIS_URL'] as const).filter((k) => !config[k]);
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `Invalid configuration:\n${missing.map((k) => `  ${k}: is required (e.g. ${k === 'DATABASE_URL' ? 'postgres://postgres@127.0.0.1:5432/flashsale' : 'redis://127.0.0.1:6379'})`).join('\n')}`,
-    );
-  }
-  return { databaseUrl: config.DATABASE_URL!, redisUrl: config.REDIS_URL! };
+/** Which deployment shape the configuration asks for: each URL left unset falls back on its own. */
+export function deploymentShape(config: Config): { database: 'url' | 'embedded'; redis: 'url' | 'in-process' } {
+  return { database: config.DATABASE_URL ? 'url' : 'embedded', redis: config.REDIS_URL ? 'url' : 'in-process' };
 }

@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
+import { openEmbeddedDatabase } from './adapters/embedded/postgres.ts';
+import { InProcessExpiryScheduler } from './adapters/memory/expiry-scheduler.ts';
+import { InProcessIdempotencyCache } from './adapters/memory/idempotency-cache.ts';
+import { InProcessStockMirror } from './adapters/memory/stock-mirror.ts';
 import { PrometheusMetrics } from './adapters/metrics/prometheus.ts';
 import { createPool } from './adapters/postgres/db.ts';
 import { readStock } from './adapters/postgres/products.ts';
@@ -10,8 +14,8 @@ import { RedisIdempotencyCache } from './adapters/redis/idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
 import { ProductCatalog } from './app/get-product.ts';
 import { scopedLogger } from './app/log-scope.ts';
-import type { AppContext } from './app/ports.ts';
-import { requireConnections, type Config } from './config.ts';
+import type { AppContext, IdempotencyCache, StockMirror } from './app/ports.ts';
+import { ConfigError, type Config } from './config.ts';
 import type { ReadinessCheck } from './http/routes/health/index.ts';
 
 /** The composition root: every client and adapter, built once from the configuration. */
@@ -21,39 +25,79 @@ export interface Runtime {
   ctx: AppContext;
   catalog: ProductCatalog;
   pool: pg.Pool;
-  redis: Redis;
-  queueRedis: Redis;
-  redisUrl: string;
-  scheduler: BullMqExpiryScheduler;
+  /** Null without REDIS_URL: in-process stand-ins then replace Redis and BullMQ. */
+  redis: Redis | null;
+  queueRedis: Redis | null;
+  redisUrl: string | null;
+  scheduler: BullMqExpiryScheduler | InProcessExpiryScheduler;
   metrics: PrometheusMetrics;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
 
-export function createRuntime(config: Config, log: PinoLogger, role: 'api' | 'worker' | 'cli' = 'api'): Runtime {
-  const { databaseUrl, redisUrl } = requireConnections(config);
+/** A database the runtime connects to, and what to do after its pool is closed. */
+export interface DatabaseHandle {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database (DATABASE_URL, or else the embedded PostgreSQL under DATA_DIR, started or
+ * joined), then builds the runtime on it. Closing the runtime stops an embedded server it started.
+ */
+export async function openRuntime(config: Config, log: PinoLogger, role: 'api' | 'worker' | 'cli' = 'api'): Promise<Runtime> {
+  const database = await openDatabase(config, log);
+  try {
+    return createRuntime(config, log, role, database);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+export async function openDatabase(config: Config, log: PinoLogger): Promise<DatabaseHandle> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, close: async () => {} };
+  return openEmbeddedDatabase({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, log });
+}
+
+export function createRuntime(
+  config: Config,
+  log: PinoLogger,
+  role: 'api' | 'worker' | 'cli' = 'api',
+  database?: DatabaseHandle,
+): Runtime {
+  const databaseUrl = database?.url ?? config.DATABASE_URL;
+  if (!databaseUrl) throw new ConfigError('No DATABASE_URL: open the runtime with openRuntime, which starts the embedded PostgreSQL.');
   const pool = createPool({ connectionString: databaseUrl, max: config.DATABASE_POOL_SIZE, applicationName: `flashsale-${role}` });
-  const redis = createRedis(redisUrl);
+  const redisUrl = config.REDIS_URL ?? null;
+  const redis = redisUrl ? createRedis(redisUrl) : null;
   // The producer side of the queue fails fast like the mirror: a hold whose job cannot be queued
   // is still committed, and the sweeper expires it. Only the worker needs a blocking connection.
-  const queueRedis = createRedis(redisUrl);
-  const scheduler = new BullMqExpiryScheduler(queueRedis, `${config.REDIS_PREFIX}bull`);
+  const queueRedis = redisUrl ? createRedis(redisUrl) : null;
+  const scheduler = queueRedis
+    ? new BullMqExpiryScheduler(queueRedis, `${config.REDIS_PREFIX}bull`)
+    : new InProcessExpiryScheduler();
+  const mirror: StockMirror = redis ? new RedisStockMirror(redis, config.REDIS_PREFIX) : new InProcessStockMirror();
+  const idempotency: IdempotencyCache = redis
+    ? new RedisIdempotencyCache(redis, config.REDIS_PREFIX)
+    : new InProcessIdempotencyCache();
   const metrics = new PrometheusMetrics(
     { availableStock: () => readStock(pool), queueDepth: () => scheduler.depth() },
     { processMetrics: role !== 'cli', onScrapeError: (err, source) => log.warn({ err, source }, 'metrics source failed') },
   );
   const ctx: AppContext = {
     pool,
-    mirror: new RedisStockMirror(redis, config.REDIS_PREFIX),
+    mirror,
     expiry: scheduler,
-    idempotency: new RedisIdempotencyCache(redis, config.REDIS_PREFIX),
+    idempotency,
     log: scopedLogger(log),
     metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
   };
+  // Without REDIS_URL, "redis" and "queue" report the in-process stand-ins that replace them.
   const readiness: ReadinessCheck[] = [
     { name: 'postgres', check: () => pool.query('select 1') },
-    { name: 'redis', check: () => redis.ping() },
+    { name: 'redis', check: () => (redis ? redis.ping() : mirror.read(0)) },
     { name: 'queue', check: () => scheduler.depth() },
   ];
   return {
@@ -69,11 +113,13 @@ export function createRuntime(config: Config, log: PinoLogger, role: 'api' | 'wo
     metrics,
     readiness,
     async close() {
-      // Reverse order of creation: the queue before its connection, Redis before PostgreSQL.
+      // Reverse order of creation: the queue before its connection, Redis before PostgreSQL, and
+      // the embedded server last.
       await scheduler.close().catch(() => {});
-      queueRedis.disconnect();
-      redis.disconnect();
+      queueRedis?.disconnect();
+      redis?.disconnect();
       await pool.end();
+      await database?.close();
     },
   };
 }

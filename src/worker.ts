@@ -1,3 +1,5 @@
+import { InProcessExpiryScheduler } from './adapters/memory/expiry-scheduler.ts';
+import { consumeExpiryJobs } from './adapters/memory/expiry-worker.ts';
 import { createQueueRedis } from './adapters/redis/client.ts';
 import { createExpiryWorker } from './adapters/queue/expiry-worker.ts';
 import { expireOverdueHolds } from './app/expire-holds.ts';
@@ -16,10 +18,9 @@ export interface BackgroundWork {
  * stock comes back within seconds while every worker is down (I3).
  */
 export function startWorker(rt: Runtime, opts: { processJobs?: boolean } = {}): BackgroundWork {
-  const connection = opts.processJobs === false ? null : createQueueRedis(rt.redisUrl);
-  const worker = connection
-    ? createExpiryWorker(rt.ctx, connection, `${rt.config.REDIS_PREFIX}bull`, rt.config.WORKER_CONCURRENCY)
-    : null;
+  // In-process jobs can only run in the process that scheduled them, whatever RUN_WORKER says.
+  const processJobs = opts.processJobs !== false || rt.scheduler instanceof InProcessExpiryScheduler;
+  const expiryJobs = processJobs ? startExpiryJobs(rt) : null;
   const sweeper = runPeriodically(
     'sweeper',
     rt.config.SWEEP_INTERVAL_MS,
@@ -45,8 +46,23 @@ export function startWorker(rt: Runtime, opts: { processJobs?: boolean } = {}): 
     async close() {
       await Promise.all([sweeper.stop(), reconciler.stop()]);
       // Waits for jobs in progress to finish.
-      await worker?.close();
-      connection?.disconnect();
+      await expiryJobs?.close();
+    },
+  };
+}
+
+/** Hold-expiry jobs from BullMQ, or from the in-process queue when there is no Redis. */
+function startExpiryJobs(rt: Runtime): BackgroundWork {
+  if (rt.scheduler instanceof InProcessExpiryScheduler) {
+    return consumeExpiryJobs(rt.ctx, rt.scheduler, rt.config.WORKER_CONCURRENCY);
+  }
+  // The runtime builds a BullMQ scheduler only when REDIS_URL is set.
+  const connection = createQueueRedis(rt.redisUrl!);
+  const worker = createExpiryWorker(rt.ctx, connection, `${rt.config.REDIS_PREFIX}bull`, rt.config.WORKER_CONCURRENCY);
+  return {
+    async close() {
+      await worker.close();
+      connection.disconnect();
     },
   };
 }

@@ -3,8 +3,8 @@ import { migrate } from '../adapters/postgres/migrate.ts';
 import { redisReady } from '../adapters/redis/client.ts';
 import { seedProducts } from '../adapters/postgres/products.ts';
 import { checkInvariants, reconcile } from '../app/reconcile.ts';
-import { ConfigError, requireConnections, type Config } from '../config.ts';
-import { createRuntime, type Runtime } from '../runtime.ts';
+import { deploymentShape, type Config } from '../config.ts';
+import { openDatabase, openRuntime, type Runtime } from '../runtime.ts';
 import { createLogger } from './logger.ts';
 
 const out = (line = ''): void => {
@@ -12,20 +12,23 @@ const out = (line = ''): void => {
 };
 
 async function withPool<T>(config: Config, fn: (pool: ReturnType<typeof createPool>) => Promise<T>): Promise<T> {
-  if (!config.DATABASE_URL) throw new ConfigError('Invalid configuration:\n  DATABASE_URL: is required');
-  const pool = createPool({ connectionString: config.DATABASE_URL, max: 2, applicationName: 'flashsale-cli' });
+  const database = await openDatabase(config, createLogger(config));
   try {
-    return await fn(pool);
+    const pool = createPool({ connectionString: database.url, max: 2, applicationName: 'flashsale-cli' });
+    try {
+      return await fn(pool);
+    } finally {
+      await pool.end();
+    }
   } finally {
-    await pool.end();
+    await database.close();
   }
 }
 
 async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  requireConnections(config);
-  const rt = createRuntime(config, createLogger(config), 'cli');
+  const rt = await openRuntime(config, createLogger(config), 'cli');
   try {
-    await redisReady(rt.redis);
+    if (rt.redis) await redisReady(rt.redis);
     return await fn(rt);
   } finally {
     await rt.close();
@@ -50,18 +53,34 @@ export async function seedCommand(config: Config): Promise<void> {
   }
 }
 
+// Without REDIS_URL the mirror lives inside the serving process; another process cannot see it.
+const IN_PROCESS_MIRROR_NOTE =
+  'No REDIS_URL: the mirror is in-process, inside the serving process, which reconciles it itself every RECONCILE_INTERVAL_MS.';
+
 export async function reconcileCommand(config: Config): Promise<void> {
+  if (deploymentShape(config).redis === 'in-process') {
+    out(IN_PROCESS_MIRROR_NOTE);
+    out('Nothing to reconcile from here.');
+    return;
+  }
   const report = await withRuntime(config, (rt) => reconcile(rt.ctx));
   out(`Reconciled ${report.products} product(s); repaired ${report.repaired.length}.`);
   for (const r of report.repaired) out(`  product ${r.productId}: mirror ${r.result === 'created' ? 'was missing' : 'differed'}, now equals the database`);
 }
 
 export async function check(config: Config): Promise<number> {
-  const report = await withRuntime(config, (rt) => checkInvariants(rt.ctx));
+  const inProcessMirror = deploymentShape(config).redis === 'in-process';
+  const report = await withRuntime(config, async (rt) => {
+    const full = await checkInvariants(rt.ctx);
+    // This process's own in-process mirror is empty and says nothing about the server's: I1 only.
+    return inProcessMirror ? { ...full, violations: full.violations.filter((v) => v.invariant !== 'I2') } : full;
+  });
+  if (inProcessMirror) out(`${IN_PROCESS_MIRROR_NOTE} I2 (mirror = database) is not checked from here.\n`);
   const header = ['product', 'total', 'available', 'held', 'ordered', 'redis', 'ok'];
   const rows = report.figures.map((f) => {
     const ok = !report.violations.some((v) => v.productId === f.productId);
-    return [f.productId, f.totalStock, f.available, f.held, f.ordered, f.mirrored ?? '-', ok ? 'yes' : 'NO'].map(String);
+    const mirrored = inProcessMirror ? 'n/a' : (f.mirrored ?? '-');
+    return [f.productId, f.totalStock, f.available, f.held, f.ordered, mirrored, ok ? 'yes' : 'NO'].map(String);
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');

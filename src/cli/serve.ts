@@ -4,14 +4,24 @@ import type { Config } from '../config.ts';
 import { buildApp } from '../http/app.ts';
 import { buildWorkerEndpoint } from '../http/worker-endpoint.ts';
 import { parseWebhookSecrets } from '../http/plugins/webhook-signature.ts';
-import { createRuntime } from '../runtime.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
 import { startWorker, type BackgroundWork } from '../worker.ts';
 import { createLogger } from './logger.ts';
 
 /** Starts the API with the sweeper and reconciler (and, unless RUN_WORKER=false, expiry jobs); closes it all on SIGTERM. */
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config);
-  const rt = createRuntime(config, log, 'api');
+  const rt = await openRuntime(config, log, 'api');
+  try {
+    await startServing(config, log, rt);
+  } catch (err) {
+    // Nothing else would stop an embedded PostgreSQL this process started.
+    await rt.close();
+    throw err;
+  }
+}
+
+async function startServing(config: Config, log: ReturnType<typeof createLogger>, rt: Runtime): Promise<void> {
   await migrate(rt.pool);
   const webhookSecrets = parseWebhookSecrets(config.WEBHOOK_SECRET);
   if (webhookSecrets.length === 0) {
@@ -32,14 +42,25 @@ export async function serve(config: Config): Promise<void> {
     await rt.close();
   });
 
-  await app.listen({ port: config.PORT, host: config.HOST });
+  try {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    await app.close();
+    await worker.close();
+    throw err;
+  }
 }
 
 /** The worker role alone, for deployments that scale it apart from the API. */
 export async function runWorker(config: Config): Promise<void> {
   const log = createLogger(config);
-  const rt = createRuntime(config, log, 'worker');
-  await migrate(rt.pool);
+  const rt = await openRuntime(config, log, 'worker');
+  try {
+    await migrate(rt.pool);
+  } catch (err) {
+    await rt.close();
+    throw err;
+  }
   const worker = startWorker(rt);
   log.info('worker started: hold expiry jobs, sweeper, reconciler');
   const endpoint = config.METRICS_PORT ? await buildWorkerEndpoint(rt, log) : null;
