@@ -1,0 +1,27 @@
+import { describe } from 'vitest';
+import { InProcessExpiryScheduler } from '../../src/adapters/memory/expiry-scheduler.ts';
+import { InProcessIdempotencyCache } from '../../src/adapters/memory/idempotency-cache.ts';
+import { InProcessStockMirror } from '../../src/adapters/memory/stock-mirror.ts';
+import { expirySchedulerContract } from './expiry-scheduler.contract.ts';
+import { idempotencyCacheContract } from './idempotency-cache.contract.ts';
+import { stockMirrorContract } from './stock-mirror.contract.ts';
+
+// The stand-ins of the embedded shape pass the very suites the Redis and BullMQ adapters pass.
+describe('in-process StockMirror', () => {
+  stockMirrorContract(async () => new InProcessStockMirror());
+});
+
+describe('in-process IdempotencyCache', () => {
+  idempotencyCacheContract(async () => new InProcessIdempotencyCache());
+});
+
+describe('in-process ExpiryScheduler', () => {
+  expirySchedulerContract(async () => {
+    const scheduler = new InProcessExpiryScheduler();
+    return {
+      scheduler,
+      consume: async (onJob) => scheduler.consume(async (holdId) => onJob(holdId), { concurrency: 10 }),
+      close: () => scheduler.close(),
+    };
+  });
+});
