@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
@@ -120,6 +121,12 @@ export class TestService {
   /** Hold-expiry jobs waiting in this service's queue. */
   scheduledExpiries(): Promise<number> {
     return this.rt.ctx.expiry.depth();
+  }
+
+  /** The Redis connection, for tests that flush or corrupt it (production shape only). */
+  get redis(): Redis {
+    if (!this.rt.redis) throw new Error('this service runs the in-process stand-ins: it has no Redis');
+    return this.rt.redis;
   }
 
   mirrorAvailable(productId: number): Promise<number | null> {

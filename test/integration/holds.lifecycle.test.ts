@@ -70,7 +70,7 @@ describe('a hold from placement to release', () => {
     expect(res.body).toMatchObject({ id: productId, price: 5.5, available_stock: 12, total_stock: 12 });
     expect(typeof res.body.name).toBe('string');
 
-    await svc.rt.redis.del(`${svc.config.REDIS_PREFIX}product:${productId}:stock`);
+    await svc.redis.del(`${svc.config.REDIS_PREFIX}product:${productId}:stock`);
     expect(await svc.mirrorAvailable(productId)).toBeNull();
     expect((await svc.get(`/api/products/${productId}`)).body.available_stock).toBe(12);
     expect(await svc.mirrorAvailable(productId)).toBe(12);

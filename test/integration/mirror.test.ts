@@ -27,7 +27,7 @@ describe('the Redis mirror of stock (I2)', () => {
     const otherProduct = await svc.createProduct(7);
     const buyers = Array.from({ length: 400 }, (_, i) => i);
     const flush = new Promise<void>((resolve) =>
-      setTimeout(() => void svc.rt.redis.flushdb().then(() => resolve()), 30),
+      setTimeout(() => void svc.redis.flushdb().then(() => resolve()), 30),
     );
     const [results] = await Promise.all([
       Promise.all(buyers.map(() => svc.post('/api/holds', { product_id: productId, quantity: 1 }))),
@@ -44,7 +44,7 @@ describe('the Redis mirror of stock (I2)', () => {
   it('the reconciler repairs drift and reports it; a second run finds nothing to repair', async () => {
     const productId = await svc.createProduct(9);
     await svc.placeHold(productId, 2);
-    await svc.rt.redis.set(`${svc.config.REDIS_PREFIX}product:${productId}:stock`, '999');
+    await svc.redis.set(`${svc.config.REDIS_PREFIX}product:${productId}:stock`, '999');
     const first = await reconcile(svc.rt.ctx, [productId]);
     expect(first.repaired).toEqual([{ productId, result: 'changed' }]);
     expect(await svc.mirrorAvailable(productId)).toBe(7);

@@ -90,7 +90,7 @@ describe('payment webhooks', () => {
     const orderId = await orderFor(productId, 2);
     const first = await webhook(orderId, 'failed', `db-${orderId}`);
     expect(first.status).toBe(200);
-    await svc.rt.redis.del(`${svc.config.REDIS_PREFIX}idempotency:webhook:db-${orderId}`);
+    await svc.redis.del(`${svc.config.REDIS_PREFIX}idempotency:webhook:db-${orderId}`);
     const again = await webhook(orderId, 'failed', `db-${orderId}`);
     expect(again.status).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
