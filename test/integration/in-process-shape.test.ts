@@ -43,7 +43,8 @@ describe('without REDIS_URL: in-process mirror, idempotency cache and expiry que
   });
 
   it('a sold-out product is refused from the in-process mirror without a database connection', async () => {
-    svc = await start();
+    // No sweeper or reconciler: they use the same pool on their own schedule.
+    svc = await start({ worker: 'none' });
     const productId = await svc.createProduct(1);
     await svc.placeHold(productId, 1);
     let acquired = 0;
