@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedis } from '../../src/adapters/redis/client.ts';
+import { TEST_REDIS_URL } from '../helpers/env.ts';
 import { eventually } from '../helpers/service.ts';
 
 /**
@@ -36,8 +39,8 @@ const env = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-function serve(port: number): Served {
-  const child = spawn('node', ['bin/flashsale.js', 'serve'], { env: env({ PORT: String(port) }), stdio: ['ignore', 'pipe', 'pipe'] });
+function serve(port: number, extra: Record<string, string> = {}): Served {
+  const child = spawn('node', ['bin/flashsale.js', 'serve'], { env: env({ PORT: String(port), ...extra }), stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
@@ -99,7 +102,7 @@ describe('zero-setup embedded mode through the CLI', () => {
   afterAll(async () => {
     // After a failed assertion: stop what is left, servers first, then any PostgreSQL they leave.
     await Promise.all([...running].map((child) => new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM'))));
-    for (const folder of ['restart', 'killed']) {
+    for (const folder of ['restart', 'killed', 'with-redis']) {
       const pid = await readFile(path.join(tmp, folder, 'postgres', 'postmaster.pid'), 'utf8').catch(() => null);
       if (pid) process.kill(Number(pid.split('\n')[0]), 'SIGINT');
     }
@@ -186,5 +189,31 @@ describe('zero-setup embedded mode through the CLI', () => {
     // It is not this process's child: it may linger a moment as a zombie until init reaps it.
     await eventually(async () => alive(pgPid), (a) => !a, 5_000);
     expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+  });
+
+  it('REDIS_URL alone: the embedded PostgreSQL with the Redis mirror and the BullMQ queue', async () => {
+    dataDir = path.join(tmp, 'with-redis');
+    const prefix = `e2e${randomBytes(4).toString('hex')}:`;
+    const redisEnv = { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: prefix };
+    const redis = createRedis(TEST_REDIS_URL, { enableOfflineQueue: true });
+    const served = serve(HTTP_PORT, redisEnv);
+    try {
+      await ready(HTTP_PORT, served);
+      const hold = await http(HTTP_PORT, 'POST', '/api/holds', { product_id: 4, quantity: 1 });
+      expect(hold.status).toBe(201);
+      expect(await redis.get(`${prefix}product:4:stock`)).toBe('19');
+      expect(await redis.zscore(`${prefix}bull:hold-expiry:delayed`, hold.body.hold_id)).not.toBeNull();
+
+      // With Redis, check compares the mirror too.
+      const check = await promisify(execFile)('node', ['bin/flashsale.js', 'check'], { env: env(redisEnv), timeout: 60_000 });
+      expect(check.stdout).toMatch(/^\s+4\s+20\s+19\s+1\s+0\s+19\s+yes$/m);
+      expect(check.stdout).toContain('All invariants hold for 4 product(s).');
+      expect(await stop(served)).toBe(0);
+    } finally {
+      const keys = await redis.keys(`${prefix}*`);
+      const versionKeys = await redis.keys(`stockver:{${prefix}*`);
+      if (keys.length + versionKeys.length > 0) await redis.del(...keys, ...versionKeys);
+      redis.disconnect();
+    }
   });
 });
