@@ -44,11 +44,12 @@ export async function openEmbeddedDatabase(opts: EmbeddedDatabaseOptions): Promi
   let stopServer: (() => Promise<void>) | null = null;
   let port = await runningServerPort(clusterDir, password);
   if (port === null) {
+    // Written before the server exists, so a process joining it never mistakes it for an orphan.
+    await writeFile(ownerFile, `${process.pid}\n`);
     const server = await startServer(clusterDir, opts, password);
     if (server) {
       port = opts.port;
       stopServer = () => server.stop();
-      await writeFile(ownerFile, `${process.pid}\n`);
     } else {
       port = await runningServerPort(clusterDir, password);
       if (port === null) throw new EmbeddedPostgresError(`the embedded PostgreSQL in ${clusterDir} neither started nor is running`);
