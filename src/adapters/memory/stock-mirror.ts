@@ -20,11 +20,6 @@ export class InProcessStockMirror implements StockMirror {
     return snapshots.map((s) => this.compareAndSet(s));
   }
 
-  /** Forgets everything, as a Redis flush would; the reconciler and read-through rebuild it. */
-  clear(): void {
-    this.entries.clear();
-  }
-
   // Synchronous, so each call is atomic in this process exactly as the Lua script is in Redis.
   private compareAndSet(s: StockSnapshot): MirrorWriteResult {
     const old = this.entries.get(s.productId);
