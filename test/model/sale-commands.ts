@@ -149,8 +149,8 @@ export class Sweep implements Cmd {
 export class FlushRedis implements Cmd {
   check = () => true;
   async run(m: SaleModel, r: Real) {
-    const keys = await r.svc.rt.redis.keys(`${r.svc.config.REDIS_PREFIX}*`);
-    if (keys.length > 0) await r.svc.rt.redis.del(...keys);
+    const keys = await r.svc.redis.keys(`${r.svc.config.REDIS_PREFIX}*`);
+    if (keys.length > 0) await r.svc.redis.del(...keys);
     await r.agree(m);
   }
   toString = () => 'flush';
