@@ -1,11 +1,9 @@
-import { once } from 'node:events';
-import type { Redis } from 'ioredis';
 import { createPool } from '../adapters/postgres/db.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import { redisReady } from '../adapters/redis/client.ts';
 import { seedProducts } from '../adapters/postgres/products.ts';
 import { checkInvariants, reconcile } from '../app/reconcile.ts';
-import { ConfigError, deploymentShape, type Config } from '../config.ts';
+import { deploymentShape, type Config } from '../config.ts';
 import { openDatabase, openRuntime, type Runtime } from '../runtime.ts';
 import { createLogger } from './logger.ts';
 
@@ -34,27 +32,6 @@ async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): 
     return await fn(rt);
   } finally {
     await rt.close();
-  }
-}
-
-/**
- * The request-path Redis connection refuses commands until it is connected rather than queueing
- * them; a one-shot command that reads the mirror at once waits for the connection first.
- */
-async function redisReady(redis: Redis, timeoutMs = 5_000): Promise<void> {
-  if (redis.status === 'ready') return;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      once(redis, 'ready').catch((err: Error) => {
-        throw new ConfigError(`Redis at REDIS_URL is unreachable: ${err.message}`);
-      }),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new ConfigError(`Redis at REDIS_URL did not answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -103,7 +103,7 @@ describe('GET /metrics with the worker running', () => {
     await eventually(() => svc.mirrorAvailable(id), (v) => v === 6);
     await new Promise((r) => setTimeout(r, 500));
     const grew = await growth(svc, async () => {
-      await svc.rt.redis.set(stockKey(svc.config.REDIS_PREFIX, id), '999');
+      await svc.redis.set(stockKey(svc.config.REDIS_PREFIX, id), '999');
       await eventually(() => svc.mirrorAvailable(id), (v) => v === 6);
     });
     expect(grew('flashsale_mirror_repairs_total')).toBe(1);
