@@ -31,6 +31,10 @@ const ConfigSchema = Type.Object({
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
   SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 1_000 }),
   RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
+  HOLD_RATE_LIMIT_MAX: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Hold requests per client per window; unset = no limit' }),
+  ),
+  HOLD_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1_000, default: 50 }),
 });
 

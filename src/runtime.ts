@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
 import { openEmbeddedDatabase } from './adapters/embedded/postgres.ts';
+import { MemoryRateCounter, MemoryRequestIdempotencyStore, MemoryWebhookReplayGuard } from './adapters/memory/edge-guards.ts';
 import { InProcessExpiryScheduler } from './adapters/memory/expiry-scheduler.ts';
 import { InProcessIdempotencyCache } from './adapters/memory/idempotency-cache.ts';
 import { InProcessStockMirror } from './adapters/memory/stock-mirror.ts';
@@ -10,6 +11,7 @@ import { createPool } from './adapters/postgres/db.ts';
 import { readStock } from './adapters/postgres/products.ts';
 import { BullMqExpiryScheduler } from './adapters/queue/expiry-queue.ts';
 import { createRedis } from './adapters/redis/client.ts';
+import { RedisRateCounter, RedisRequestIdempotencyStore, RedisWebhookReplayGuard } from './adapters/redis/edge-guards.ts';
 import { RedisIdempotencyCache } from './adapters/redis/idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
 import { ProductCatalog } from './app/get-product.ts';
@@ -81,6 +83,13 @@ export function createRuntime(
   const idempotency: IdempotencyCache = redis
     ? new RedisIdempotencyCache(redis, config.REDIS_PREFIX)
     : new InProcessIdempotencyCache();
+  const edgeGuards: Pick<AppContext, 'requestIdempotency' | 'webhookReplays' | 'rateCounter'> = redis
+    ? {
+        requestIdempotency: new RedisRequestIdempotencyStore(redis, config.REDIS_PREFIX),
+        webhookReplays: new RedisWebhookReplayGuard(redis, config.REDIS_PREFIX),
+        rateCounter: new RedisRateCounter(redis, config.REDIS_PREFIX),
+      }
+    : { requestIdempotency: new MemoryRequestIdempotencyStore(), webhookReplays: new MemoryWebhookReplayGuard(), rateCounter: new MemoryRateCounter() };
   const metrics = new PrometheusMetrics(
     { availableStock: () => readStock(pool), queueDepth: () => scheduler.depth() },
     { processMetrics: role !== 'cli', onScrapeError: (err, source) => log.warn({ err, source }, 'metrics source failed') },
@@ -90,6 +99,7 @@ export function createRuntime(
     mirror,
     expiry: scheduler,
     idempotency,
+    ...edgeGuards,
     log: scopedLogger(log),
     metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,

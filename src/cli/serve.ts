@@ -3,6 +3,7 @@ import { migrate } from '../adapters/postgres/migrate.ts';
 import type { Config } from '../config.ts';
 import { buildApp } from '../http/app.ts';
 import { buildWorkerEndpoint } from '../http/worker-endpoint.ts';
+import { holdRateLimitFrom } from '../http/plugins/rate-limit.ts';
 import { parseWebhookSecrets } from '../http/plugins/webhook-signature.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { startWorker, type BackgroundWork } from '../worker.ts';
@@ -28,7 +29,15 @@ async function startServing(config: Config, log: ReturnType<typeof createLogger>
     log.warn('WEBHOOK_SECRET is not set: payment webhooks are accepted without a signature');
   }
   const app = await buildApp(
-    { ctx: rt.ctx, catalog: rt.catalog, webhookSecrets, readiness: rt.readiness, adminToken: config.ADMIN_TOKEN, metrics: rt.metrics },
+    {
+      ctx: rt.ctx,
+      catalog: rt.catalog,
+      webhookSecrets,
+      readiness: rt.readiness,
+      adminToken: config.ADMIN_TOKEN,
+      metrics: rt.metrics,
+      holdRateLimit: holdRateLimitFrom(config),
+    },
     { logger: log },
   );
   // RUN_WORKER=false leaves expiry jobs to separate workers; the sweeper and reconciler still run.

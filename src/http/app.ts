@@ -3,13 +3,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { PrometheusMetrics } from '../adapters/metrics/prometheus.ts';
 import type { ProductCatalog } from '../app/get-product.ts';
 import type { AppContext } from '../app/ports.ts';
+import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.ts';
 import gracefulClose from './plugins/graceful-close.ts';
+import idempotencyKey from './plugins/idempotency-key.ts';
 import jsonBody from './plugins/json-body.ts';
 import metrics from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
+import rateLimit, { type RateLimit } from './plugins/rate-limit.ts';
 import requestIdPlugin, { requestId } from './plugins/request-id.ts';
 import routeSchemas from './plugins/route-schemas.ts';
+import securityHeaders from './plugins/security-headers.ts';
+import { webhookReplayRelease } from './plugins/webhook-signature.ts';
 import admin from './routes/admin/index.ts';
 import health, { type ReadinessCheck } from './routes/health/index.ts';
 import holds from './routes/holds/index.ts';
@@ -27,6 +32,8 @@ export interface FlashsaleDeps {
   adminToken?: string | undefined;
   /** Serves /metrics and times every request when present. */
   metrics?: PrometheusMetrics | undefined;
+  /** Per-client limit on POST /api/holds; none when absent. */
+  holdRateLimit?: RateLimit;
 }
 
 declare module 'fastify' {
@@ -57,6 +64,8 @@ export async function buildApp(
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('flashsale', deps);
@@ -66,7 +75,12 @@ export async function buildApp(
   await app.register(gracefulClose);
 
   await app.register(problem);
+  await app.register(securityHeaders);
   await app.register(jsonBody);
+  // Route-level guards attach themselves to routes added after them (onRoute), so before openapi.
+  await app.register(rateLimit, { routes: ['POST /api/holds'], limit: deps.holdRateLimit });
+  await app.register(idempotencyKey, { routes: ['POST /api/holds', 'POST /api/orders'] });
+  await app.register(webhookReplayRelease);
   await app.register(openapi);
   await app.register(metrics);
 

@@ -42,9 +42,12 @@ export const HTTP_PROBLEMS = {
   invalidSignature: { status: 401, slug: 'invalid-signature', title: 'Webhook signature is missing or invalid' },
   notFound: { status: 404, slug: 'not-found', title: 'No such resource' },
   methodNotAllowed: { status: 405, slug: 'method-not-allowed', title: 'Method not allowed' },
+  requestTimeout: { status: 408, slug: 'request-timeout', title: 'Request took too long to arrive' },
   payloadTooLarge: { status: 413, slug: 'payload-too-large', title: 'Body is too large' },
+  uriTooLong: { status: 414, slug: 'uri-too-long', title: 'URL is too long' },
   unsupportedMediaType: { status: 415, slug: 'unsupported-media-type', title: 'Content type is not supported' },
   rateLimited: { status: 429, slug: 'rate-limited', title: 'Too many requests' },
+  headersTooLarge: { status: 431, slug: 'headers-too-large', title: 'Request headers are too large' },
   internal: { status: 500, slug: 'internal-error', title: 'Internal server error' },
   unavailable: { status: 503, slug: 'service-unavailable', title: 'Service temporarily unavailable' },
 } satisfies Record<string, ProblemKind>;

@@ -1,12 +1,22 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { Webhook } from 'standardwebhooks';
 import { HTTP_PROBLEMS } from '../problem-types.ts';
 import { sendProblem } from './problem.ts';
 
 /**
+ * The library accepts timestamps up to five minutes either side of now, so a signed message stays
+ * valid for ten minutes at most: its id is remembered that long to refuse it a second time.
+ */
+export const WEBHOOK_REPLAY_WINDOW_SECONDS = 10 * 60;
+
+const seenIds = new WeakMap<FastifyRequest, string>();
+
+/**
  * Standard Webhooks verification (HMAC-SHA256 over `id.timestamp.body`, five minutes' tolerance)
- * against each configured secret in turn, so a secret can be rotated without downtime. No secrets
- * means no verification: the service warns about that at start.
+ * against each configured secret in turn, so a secret can be rotated without downtime, then a
+ * replay check: a `webhook-id` already accepted within the window is refused. No secrets means no
+ * verification: the service warns about that at start.
  */
 export function verifyWebhookSignature(secrets: string[]) {
   const verifiers = secrets.map((s) => new Webhook(s));
@@ -21,10 +31,13 @@ export function verifyWebhookSignature(secrets: string[]) {
     for (const verifier of verifiers) {
       try {
         verifier.verify(raw, headers);
-        return;
       } catch {
-        // try the next secret
+        continue; // try the next secret
       }
+      if (await isReplay(request, headers['webhook-id'])) {
+        await sendProblem(reply, HTTP_PROBLEMS.invalidSignature, 'This webhook-id was already delivered; a signed message is accepted once.');
+      }
+      return;
     }
     await sendProblem(
       reply,
@@ -37,3 +50,31 @@ export function verifyWebhookSignature(secrets: string[]) {
 /** WEBHOOK_SECRET may hold several secrets separated by spaces or commas (rotation). */
 export const parseWebhookSecrets = (value: string | undefined): string[] =>
   (value ?? '').split(/[\s,]+/).filter((s) => s.length > 0);
+
+async function isReplay(request: FastifyRequest, messageId: string): Promise<boolean> {
+  try {
+    const first = await request.server.flashsale.ctx.webhookReplays.firstSighting(messageId, WEBHOOK_REPLAY_WINDOW_SECONDS);
+    if (first) seenIds.set(request, messageId);
+    return !first;
+  } catch (err) {
+    // The payment's own idempotency key in PostgreSQL still applies it once: let it through.
+    request.log.warn({ err }, 'webhook replay guard unavailable; relying on the idempotency key');
+    return false;
+  }
+}
+
+/**
+ * A message we failed to process (5xx) is forgotten again, so the provider's retry of the same
+ * `webhook-id` is accepted rather than refused as a replay.
+ */
+async function forgetFailedWebhooks(app: FastifyInstance): Promise<void> {
+  app.addHook('onResponse', async (request, reply) => {
+    const messageId = seenIds.get(request);
+    if (messageId === undefined || reply.statusCode < 500) return;
+    await app.flashsale.ctx.webhookReplays.forget(messageId).catch((err: unknown) => {
+      request.log.warn({ err, messageId }, 'could not forget a failed webhook-id; its retry may be refused until the window ends');
+    });
+  });
+}
+
+export const webhookReplayRelease = fp(forgetFailedWebhooks, { name: 'webhook-replay-release' });
