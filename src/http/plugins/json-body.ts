@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -8,7 +9,14 @@ import fp from 'fastify-plugin';
 async function jsonBody(app: FastifyInstance): Promise<void> {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  // The API takes JSON only: a text/plain body (one a browser may send cross-site without asking) is a 415.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // JSON is UTF-8 (RFC 8259); decoding invalid bytes would silently turn them into U+FFFD.
+    if (!isUtf8(body as Buffer)) {
+      done(Object.assign(new SyntaxError('The body is not valid UTF-8.'), { statusCode: 400 }), undefined);
+      return;
+    }
     const text = body.toString();
     request.rawBody = text;
     parse(request, text, done);

@@ -42,6 +42,9 @@ const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
 ]);
 
+// PostgreSQL refusing the characters of a value (NUL, bad encoding): the input's fault, never a 500.
+const UNSTORABLE_INPUT_CODES = new Set(['22021', '22P05']);
+
 function isUnavailable(err: Error & { code?: string }): boolean {
   if (err.code && UNAVAILABLE_CODES.has(err.code)) return true;
   return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/.test(err.message);
@@ -75,6 +78,9 @@ async function problemPlugin(app: FastifyInstance): Promise<void> {
       const kind = { ...HTTP_PROBLEMS.badRequest, status: err.statusCode };
       if (err.statusCode === 429) Object.assign(kind, HTTP_PROBLEMS.rateLimited);
       return sendProblem(reply, kind, err.message);
+    }
+    if (err.code && UNSTORABLE_INPUT_CODES.has(err.code)) {
+      return sendProblem(reply, HTTP_PROBLEMS.badRequest, 'The request contains characters that cannot be stored.');
     }
     if (isUnavailable(err)) {
       request.log.error({ err }, 'backing service unavailable');
