@@ -1,0 +1,108 @@
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL } from '../helpers/env.ts';
+import { TestService } from '../helpers/service.ts';
+
+// Stack frames, source paths, SQL and driver messages: none may reach a client.
+const INTERNALS = /\n\s+at |node_modules|\.ts:\d|\bselect\b|\bfrom\b|relation|does not exist|search_path|ECONNREFUSED|127\.0\.0\.1|postgres|\bpg\b|Error:/i;
+
+function expectSecurityHeaders(headers: Record<string, unknown>): void {
+  expect(headers['content-security-policy']).toMatch(/default-src 'self'/);
+  expect(headers['content-security-policy']).toMatch(/script-src 'self'/);
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['x-frame-options']).toBe('SAMEORIGIN');
+  expect(headers['strict-transport-security']).toMatch(/max-age=\d+/);
+  expect(headers['referrer-policy']).toBe('no-referrer');
+  expect(headers['cross-origin-opener-policy']).toBe('same-origin');
+  expect(headers['x-powered-by']).toBeUndefined();
+}
+
+describe('security headers', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await TestService.start({ worker: 'none' });
+  });
+  afterAll(() => svc.close());
+
+  it('are on API answers, errors and health checks alike', async () => {
+    const productId = await svc.createProduct(3);
+    for (const res of [
+      await svc.get(`/api/products/${productId}`),
+      await svc.get('/api/products/999999999'),
+      await svc.post('/api/holds', { product_id: 'x' }),
+      await svc.get('/health/live'),
+      await svc.get('/no/such/route'),
+    ]) {
+      expectSecurityHeaders(res.headers);
+    }
+  });
+
+  it('leave Swagger UI at /docs working: every script it loads is same-origin and served', async () => {
+    const page = await request(`${svc.url}/docs/`, { dispatcher: svc.agent });
+    const html = await page.body.text();
+    expect(page.statusCode).toBe(200);
+    expectSecurityHeaders(page.headers);
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attrs, inline] of scripts) {
+      // script-src 'self' blocks inline code, so the page must have none.
+      expect(inline!.trim()).toBe('');
+      const src = /src="([^"]+)"/.exec(attrs!)?.[1];
+      expect(src, attrs).toBeDefined();
+      expect(src).not.toMatch(/^(https?:)?\/\//);
+      const asset = await request(new URL(src!, `${svc.url}/docs/`).href, { dispatcher: svc.agent });
+      expect(asset.statusCode, src).toBe(200);
+      expect(asset.headers['content-type']).toMatch(/javascript/);
+      await asset.body.dump();
+    }
+    const spec = await svc.get('/docs/json');
+    expect(spec.status).toBe(200);
+    expect(spec.body.paths['/api/holds'].post.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'idempotency-key' })]),
+    );
+  });
+});
+
+describe('no internals in any response, 5xx included', () => {
+  let broken: TestService;
+  let down: TestService;
+  beforeAll(async () => {
+    // A real PostgreSQL whose tables cannot be found: every query fails with SQL in its message.
+    const sep = TEST_DATABASE_URL.includes('?') ? '&' : '?';
+    broken = await TestService.start({ worker: 'none', env: { DATABASE_URL: `${TEST_DATABASE_URL}${sep}options=-c%20search_path%3Dnowhere` } });
+    // A PostgreSQL that is not there at all (nothing listens on this port of our range).
+    down = await TestService.start({ worker: 'none', env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:3699/nowhere' } });
+  });
+  afterAll(async () => {
+    await broken.close();
+    await down.close();
+  });
+
+  it('a failing query is a 500 problem that names only the request id', async () => {
+    for (const res of [
+      await broken.get('/api/products/424242'),
+      await broken.post('/api/holds', { product_id: 424242, quantity: 1 }),
+      await broken.post('/api/orders', { hold_id: '00000000-0000-4000-8000-000000000000' }),
+      await broken.get('/api/orders/1'),
+    ]) {
+      expect(res.status).toBe(500);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.type).toMatch(/\/internal-error$/);
+      expect(res.body.request_id).toBe(res.headers['x-request-id']);
+      expect(JSON.stringify({ ...res.body, instance: undefined })).not.toMatch(INTERNALS);
+      expectSecurityHeaders(res.headers);
+    }
+  });
+
+  it('an unreachable database is a 503 problem with Retry-After and no detail', async () => {
+    const res = await down.post('/api/holds', { product_id: 424242, quantity: 1 });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body.type).toMatch(/\/service-unavailable$/);
+    expect(JSON.stringify({ ...res.body, instance: undefined })).not.toMatch(INTERNALS);
+    const ready = await down.get('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ status: 'unavailable', checks: { postgres: 'unavailable', redis: 'ok' } });
+    for (const value of Object.values(ready.body.checks as Record<string, string>)) expect(value).toMatch(/^(ok|unavailable)$/);
+  });
+});
