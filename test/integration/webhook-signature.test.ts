@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_REPLAY_WINDOW_SECONDS } from '../../src/http/plugins/webhook-signature.ts';
 import { newWebhookSecret, signWebhook } from '../helpers/db-snapshot.ts';
+import { TEST_DATABASE_URL } from '../helpers/env.ts';
 import { TestService } from '../helpers/service.ts';
 
 const current = newWebhookSecret();
@@ -121,5 +122,26 @@ describe('signed payment webhooks (Standard Webhooks, WEBHOOK_SECRET)', () => {
     expect(results.filter((r) => r.status === 401)).toHaveLength(19);
     const { rows } = await svc.rt.pool.query('select count(*)::int as n from payment_events where idempotency_key = $1', [key]);
     expect(rows[0].n).toBe(1);
+  });
+
+  it('a message that failed on our side (5xx) is not remembered: the sender\'s retry of it is applied', async () => {
+    // A replica whose database queries fail (its tables are not on the search path).
+    const broken = await TestService.start({
+      worker: 'none',
+      webhookSecret: current,
+      env: { REDIS_PREFIX: svc.config.REDIS_PREFIX, DATABASE_URL: `${TEST_DATABASE_URL}?options=-c%20search_path%3Dnowhere` },
+    });
+    try {
+      const { orderId, body } = await freshOrder();
+      const headers = signWebhook(current, body);
+      expect((await deliver(broken, body, headers)).status).toBe(500);
+      await expectNothingApplied(orderId);
+      const retry = await deliver(svc, body, headers);
+      expect(retry.status).toBe(200);
+      expect(retry.body.payment_status).toBe('paid');
+      expect401(await deliver(svc, body, headers));
+    } finally {
+      await broken.close();
+    }
   });
 });
