@@ -9,8 +9,6 @@ import fp from 'fastify-plugin';
 async function jsonBody(app: FastifyInstance): Promise<void> {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  // The API takes JSON only: a text/plain body (one a browser may send cross-site without asking) is a 415.
-  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     // JSON is UTF-8 (RFC 8259); decoding invalid bytes would silently turn them into U+FFFD.
     if (!isUtf8(body as Buffer)) {
