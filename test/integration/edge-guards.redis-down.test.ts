@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newWebhookSecret, signWebhook } from '../helpers/db-snapshot.ts';
+import { newWebhookSecret, signWebhook } from '../helpers/webhook-signing.ts';
 import { countBy, TestService } from '../helpers/service.ts';
 
 const secret = newWebhookSecret();

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBLEM_BASE } from '../../src/http/problem-types.ts';
-import { dbSnapshot, newWebhookSecret, signWebhook } from '../helpers/db-snapshot.ts';
+import { dbSnapshot } from '../helpers/db-snapshot.ts';
+import { newWebhookSecret, signWebhook } from '../helpers/webhook-signing.ts';
 import {
   anyJson,
   BAD_NUMBER_TEXTS,
@@ -50,6 +51,7 @@ describe('hostile input on every public route: always a 4xx problem, never a wri
     expect(res.statusCode, context).toBeGreaterThanOrEqual(400);
     expect(res.statusCode, context).toBeLessThan(500);
     expect(res.headers['content-type'], context).toMatch(/^application\/problem\+json/);
+    expect(res.headers['x-content-type-options'], context).toBe('nosniff');
     const problem = JSON.parse(text);
     expect(problem.status, context).toBe(res.statusCode);
     expect(problem.type, context).toMatch(new RegExp(`^${PROBLEM_BASE}[a-z-]+$`));

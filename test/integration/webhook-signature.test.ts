@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_REPLAY_WINDOW_SECONDS } from '../../src/http/plugins/webhook-signature.ts';
-import { newWebhookSecret, signWebhook } from '../helpers/db-snapshot.ts';
+import { newWebhookSecret, signWebhook } from '../helpers/webhook-signing.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
 import { TestService } from '../helpers/service.ts';
 

@@ -4,11 +4,18 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { HTTP_PROBLEMS, PROBLEM_BASE, type ProblemKind } from '../problem-types.ts';
 import { PROBLEM_CONTENT_TYPE, sendProblem } from './problem.ts';
 
+// These answers are sent before any hook runs, so helmet's headers are not on them: the essentials here.
+const BARE_SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
 /**
  * Errors Fastify raises before a request reaches a route (a URL that cannot be decoded, a path
  * parameter past its length limit): answered as problem documents like every other error.
  */
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  reply.headers(BARE_SECURITY_HEADERS);
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     sendProblem(reply, HTTP_PROBLEMS.uriTooLong, 'A path segment of this URL is longer than any resource id.');
     return;
@@ -41,7 +48,9 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${kind.status} ${http.STATUS_CODES[kind.status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n` +
+        Object.entries(BARE_SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+        `\r\n${body}`,
     );
   }
   socket.destroy(err);
