@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
 import { openEmbeddedDatabase } from './adapters/embedded/postgres.ts';
-import { MemoryRateCounter, MemoryRequestIdempotencyStore, MemoryWebhookReplayGuard } from './adapters/memory/edge-guards.ts';
+import { InProcessRateCounter, InProcessRequestIdempotencyStore, InProcessWebhookReplayGuard } from './adapters/memory/edge-guards.ts';
 import { InProcessExpiryScheduler } from './adapters/memory/expiry-scheduler.ts';
 import { InProcessIdempotencyCache } from './adapters/memory/idempotency-cache.ts';
 import { InProcessStockMirror } from './adapters/memory/stock-mirror.ts';
@@ -89,7 +89,7 @@ export function createRuntime(
         webhookReplays: new RedisWebhookReplayGuard(redis, config.REDIS_PREFIX),
         rateCounter: new RedisRateCounter(redis, config.REDIS_PREFIX),
       }
-    : { requestIdempotency: new MemoryRequestIdempotencyStore(), webhookReplays: new MemoryWebhookReplayGuard(), rateCounter: new MemoryRateCounter() };
+    : { requestIdempotency: new InProcessRequestIdempotencyStore(), webhookReplays: new InProcessWebhookReplayGuard(), rateCounter: new InProcessRateCounter() };
   const metrics = new PrometheusMetrics(
     { availableStock: () => readStock(pool), queueDepth: () => scheduler.depth() },
     { processMetrics: role !== 'cli', onScrapeError: (err, source) => log.warn({ err, source }, 'metrics source failed') },

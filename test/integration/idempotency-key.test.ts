@@ -141,7 +141,7 @@ describe('Idempotency-Key on POST /api/holds and POST /api/orders', () => {
     const key = randomUUID();
     expect((await svc.post('/api/holds', { product_id: productId, quantity: 1 }, { 'idempotency-key': key })).status).toBe(201);
     const storageKey = createHash('sha256').update(`anonymous\nPOST /api/holds\n${key}`).digest('hex');
-    const ttl = await svc.rt.redis.ttl(`${svc.config.REDIS_PREFIX}idempotency:request:${storageKey}`);
+    const ttl = await svc.redis.ttl(`${svc.config.REDIS_PREFIX}idempotency:request:${storageKey}`);
     expect(ttl).toBeGreaterThan(24 * 3600 - 60);
     expect(ttl).toBeLessThanOrEqual(24 * 3600);
   });

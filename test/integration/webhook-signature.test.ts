@@ -104,7 +104,7 @@ describe('signed payment webhooks (Standard Webhooks, WEBHOOK_SECRET)', () => {
     expect401(await deliver(peer, body, headers));
     const { rows } = await svc.rt.pool.query('select count(*)::int as n from payment_events where idempotency_key = $1', [key]);
     expect(rows[0].n).toBe(1);
-    const ttl = await svc.rt.redis.ttl(`${svc.config.REDIS_PREFIX}webhook:seen:${headers['webhook-id']}`);
+    const ttl = await svc.redis.ttl(`${svc.config.REDIS_PREFIX}webhook:seen:${headers['webhook-id']}`);
     expect(ttl).toBeGreaterThan(WEBHOOK_REPLAY_WINDOW_SECONDS - 30);
     expect(ttl).toBeLessThanOrEqual(WEBHOOK_REPLAY_WINDOW_SECONDS);
     // The provider's own resend is a new message (new webhook-id) with the same idempotency key: replayed, not re-applied.

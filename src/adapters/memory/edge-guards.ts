@@ -49,7 +49,7 @@ type MemoryRecord =
   | { state: 'in_flight'; fingerprint: string; token: string }
   | { state: 'completed'; fingerprint: string; response: RecordedResponse };
 
-export class MemoryRequestIdempotencyStore implements RequestIdempotencyStore {
+export class InProcessRequestIdempotencyStore implements RequestIdempotencyStore {
   private readonly records: ExpiringMap<MemoryRecord>;
   constructor(now?: () => number) {
     this.records = new ExpiringMap(now);
@@ -74,7 +74,7 @@ export class MemoryRequestIdempotencyStore implements RequestIdempotencyStore {
   }
 }
 
-export class MemoryWebhookReplayGuard implements WebhookReplayGuard {
+export class InProcessWebhookReplayGuard implements WebhookReplayGuard {
   private readonly seen: ExpiringMap<true>;
   constructor(now?: () => number) {
     this.seen = new ExpiringMap(now);
@@ -91,7 +91,7 @@ export class MemoryWebhookReplayGuard implements WebhookReplayGuard {
   }
 }
 
-export class MemoryRateCounter implements RateCounter {
+export class InProcessRateCounter implements RateCounter {
   private readonly counters: ExpiringMap<number>;
   constructor(now?: () => number) {
     this.counters = new ExpiringMap(now);

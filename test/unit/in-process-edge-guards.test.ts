@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryRateCounter, MemoryRequestIdempotencyStore, MemoryWebhookReplayGuard } from '../../src/adapters/memory/edge-guards.ts';
+import { InProcessRateCounter, InProcessRequestIdempotencyStore, InProcessWebhookReplayGuard } from '../../src/adapters/memory/edge-guards.ts';
 
 /** A clock the test moves by hand. */
 const manualClock = () => {
@@ -10,7 +10,7 @@ const manualClock = () => {
 describe('in-process edge guards (embedded mode)', () => {
   it('idempotency keys: claimed once, in flight for the others, completed with the response, expired after their TTL', async () => {
     const clock = manualClock();
-    const store = new MemoryRequestIdempotencyStore(clock.now);
+    const store = new InProcessRequestIdempotencyStore(clock.now);
     const first = await store.claim('k', 'f1', 60);
     expect(first.state).toBe('claimed');
     expect(await store.claim('k', 'f1', 60)).toEqual({ state: 'in_flight', fingerprint: 'f1' });
@@ -25,7 +25,7 @@ describe('in-process edge guards (embedded mode)', () => {
 
   it('idempotency keys: a release frees only the claim of its own token; a crashed claim frees itself', async () => {
     const clock = manualClock();
-    const store = new MemoryRequestIdempotencyStore(clock.now);
+    const store = new InProcessRequestIdempotencyStore(clock.now);
     const first = (await store.claim('k', 'f', 60)) as { state: 'claimed'; token: string };
     await store.release('k', 'someone else');
     expect((await store.claim('k', 'f', 60)).state).toBe('in_flight');
@@ -37,7 +37,7 @@ describe('in-process edge guards (embedded mode)', () => {
 
   it('webhook ids: seen once within the window, again after it or after forget', async () => {
     const clock = manualClock();
-    const guard = new MemoryWebhookReplayGuard(clock.now);
+    const guard = new InProcessWebhookReplayGuard(clock.now);
     expect(await guard.firstSighting('msg_1', 600)).toBe(true);
     expect(await guard.firstSighting('msg_1', 600)).toBe(false);
     await guard.forget('msg_1');
@@ -48,7 +48,7 @@ describe('in-process edge guards (embedded mode)', () => {
 
   it('rate counter: counts within a fixed window and starts over after it', async () => {
     const clock = manualClock();
-    const counter = new MemoryRateCounter(clock.now);
+    const counter = new InProcessRateCounter(clock.now);
     expect(await counter.hit('ip', 1_000)).toEqual({ count: 1, resetMs: 1_000 });
     clock.advance(400);
     expect(await counter.hit('ip', 1_000)).toEqual({ count: 2, resetMs: 600 });
