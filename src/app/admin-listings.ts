@@ -11,7 +11,7 @@ import type { PaymentStatus } from '../domain/order.ts';
 import type { MovementReason } from '../domain/stock.ts';
 import { productNotFound } from './manage-products.ts';
 import type { AppContext } from './ports.ts';
-import { orderView, productView, type HoldView, type OrderView, type ProductView } from './views.ts';
+import { holdView, orderView, productView, type HoldView, type OrderView, type ProductView } from './views.ts';
 
 /** A page of a list: its items, and the offset of the next page, or null on the last one. */
 export interface PageOf<T> {
@@ -76,16 +76,7 @@ export const listHolds = (
   filter: { status?: HoldStatus | undefined; productId?: number | undefined },
   page: Page,
 ): Promise<PageOf<AdminHoldView>> =>
-  paged(page, (p) => listHoldRows(ctx.pool, filter, p), (h) => ({
-    hold_id: h.id,
-    product_id: h.product_id,
-    quantity: h.quantity,
-    status: h.status,
-    expires_at: h.expires_at.toISOString(),
-    created_at: h.created_at.toISOString(),
-    ended_at: h.ended_at?.toISOString() ?? null,
-    ended_by: h.ended_by,
-  }));
+  paged(page, (p) => listHoldRows(ctx.pool, filter, p), (h) => ({ ...holdView(h), ended_by: h.ended_by }));
 
 export const listOrders = (
   ctx: Ctx,

@@ -40,7 +40,10 @@ export interface HoldView {
   ended_at: string | null;
 }
 
-export const holdView = (h: Hold | HoldRow): HoldView =>
+/** The columns a hold's view needs, whichever query read them. */
+export type HoldRecord = Pick<HoldRow, 'id' | 'product_id' | 'quantity' | 'status' | 'expires_at' | 'created_at' | 'ended_at'>;
+
+export const holdView = (h: Hold | HoldRecord): HoldView =>
   'productId' in h
     ? {
         hold_id: h.id,
