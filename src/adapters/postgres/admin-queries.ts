@@ -2,6 +2,7 @@ import type { HoldEndedBy, HoldStatus } from '../../domain/hold.ts';
 import type { PaymentStatus } from '../../domain/order.ts';
 import type { MovementReason } from '../../domain/stock.ts';
 import type { Db } from './db.ts';
+import type { HoldFields } from './holds.ts';
 import { sql } from './db.ts';
 import type { OrderRow } from './orders.ts';
 import type { ProductRow } from './products.ts';
@@ -33,13 +34,7 @@ export interface MovementRow {
   created_at: Date;
 }
 
-export interface AdminHoldRow {
-  id: string;
-  product_id: number;
-  quantity: number;
-  status: HoldStatus;
-  expires_at: Date;
-  created_at: Date;
+export interface AdminHoldRow extends HoldFields {
   ended_at: Date | null;
   ended_by: HoldEndedBy | null;
 }

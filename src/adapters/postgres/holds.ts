@@ -9,7 +9,7 @@ const SQL = {
   find: sql('find-hold'),
 };
 
-interface HoldFields {
+export interface HoldFields {
   id: string;
   product_id: number;
   quantity: number;
