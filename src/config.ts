@@ -36,6 +36,9 @@ const ConfigSchema = Type.Object({
   ),
   HOLD_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1_000, default: 50 }),
+  HOLD_BATCHING: Type.Boolean({ default: true, description: 'group commit of holds per product' }),
+  HOLD_BATCH_MAX: Type.Integer({ minimum: 1, maximum: 5_000, default: 500 }),
+  HOLD_BATCH_WINDOW_MS: Type.Integer({ minimum: 0, maximum: 50, default: 0 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -15,6 +15,7 @@ import { RedisRateCounter, RedisRequestIdempotencyStore, RedisWebhookReplayGuard
 import { RedisIdempotencyCache } from './adapters/redis/idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
 import { ProductCatalog } from './app/get-product.ts';
+import { HoldBatcher } from './app/hold-batcher.ts';
 import { scopedLogger } from './app/log-scope.ts';
 import type { AppContext, IdempotencyCache, StockMirror } from './app/ports.ts';
 import { ConfigError, type Config } from './config.ts';
@@ -103,6 +104,9 @@ export function createRuntime(
     log: scopedLogger(log),
     metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
+    ...(config.HOLD_BATCHING
+      ? { holdBatcher: new HoldBatcher(pool, { maxBatch: config.HOLD_BATCH_MAX, windowMs: config.HOLD_BATCH_WINDOW_MS }) }
+      : {}),
   };
   // Without REDIS_URL, "redis" and "queue" report the in-process stand-ins that replace them.
   const readiness: ReadinessCheck[] = [

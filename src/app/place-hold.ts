@@ -1,6 +1,6 @@
 import { DomainError, ErrorCode } from '../domain/errors.ts';
 import type { Hold } from '../domain/hold.ts';
-import { placeHoldRow } from '../adapters/postgres/holds.ts';
+import { placeHoldRow, type PlacedHoldRow } from '../adapters/postgres/holds.ts';
 import { readStock } from '../adapters/postgres/products.ts';
 import { snapshotOf, syncMirror } from './mirror-sync.ts';
 import type { AppContext } from './ports.ts';
@@ -12,7 +12,7 @@ export interface PlaceHoldInput {
 
 /**
  * Reserves stock for a while. The mirror rejects what cannot fit without touching the database;
- * PostgreSQL decides everything else with one conditional update.
+ * PostgreSQL decides everything else with one conditional update, per hold or per batch of holds.
  */
 export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise<Hold> {
   const mirrored = await mirroredStock(ctx, input.productId);
@@ -21,21 +21,7 @@ export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise
     throw insufficient(input, mirrored);
   }
 
-  const row = await placeHoldRow(ctx.pool, { ...input, ttlSeconds: ctx.holdTtlSeconds });
-  if (!row) {
-    // Unknown product, or the mirror was behind: refresh it from the truth and say which.
-    const [stock] = await readStock(ctx.pool, [input.productId]);
-    if (!stock) {
-      ctx.metrics.holdRejected('product_not_found');
-      throw productNotFound(input.productId);
-    }
-    await syncMirror(ctx, [{ productId: stock.id, available: stock.available, version: stock.version }]);
-    ctx.metrics.holdRejected('insufficient_stock_db');
-    throw insufficient(input, stock.available);
-  }
-  ctx.metrics.holdPlaced(row.quantity);
-
-  await syncMirror(ctx, [snapshotOf(row)]);
+  const row = ctx.holdBatcher ? await placeBatched(ctx, input) : await placeAlone(ctx, input);
   const delayMs = row.expires_at.getTime() - row.db_now.getTime();
   try {
     await ctx.expiry.schedule(row.id, delayMs);
@@ -51,6 +37,45 @@ export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise
     expiresAt: row.expires_at,
     createdAt: row.created_at,
   };
+}
+
+/** One statement per hold: the row lock is taken once for each. Commits, then mirrors the stock. */
+async function placeAlone(ctx: AppContext, input: PlaceHoldInput): Promise<PlacedHoldRow> {
+  const row = await placeHoldRow(ctx.pool, { ...input, ttlSeconds: ctx.holdTtlSeconds });
+  if (!row) {
+    // Unknown product, or the mirror was behind: refresh it from the truth and say which.
+    const [stock] = await readStock(ctx.pool, [input.productId]);
+    if (!stock) {
+      ctx.metrics.holdRejected('product_not_found');
+      throw productNotFound(input.productId);
+    }
+    await syncMirror(ctx, [{ productId: stock.id, available: stock.available, version: stock.version }]);
+    ctx.metrics.holdRejected('insufficient_stock_db');
+    throw insufficient(input, stock.available);
+  }
+  ctx.metrics.holdPlaced(row.quantity);
+  await syncMirror(ctx, [snapshotOf(row)]);
+  return row;
+}
+
+/**
+ * Group commit (see hold-batcher.ts): committed together with the holds that arrived beside it.
+ * One hold per batch copies the batch's resulting stock to the mirror.
+ */
+async function placeBatched(ctx: AppContext, input: PlaceHoldInput): Promise<PlacedHoldRow> {
+  const result = await ctx.holdBatcher!.place(input.productId, input.quantity, ctx.holdTtlSeconds);
+  if (result.kind === 'unknown-product') {
+    ctx.metrics.holdRejected('product_not_found');
+    throw productNotFound(input.productId);
+  }
+  if (result.kind === 'refused') {
+    if (result.leadsBatch) await syncMirror(ctx, [result.stock]);
+    ctx.metrics.holdRejected('insufficient_stock_db');
+    throw insufficient(input, result.stock.available);
+  }
+  ctx.metrics.holdPlaced(result.row.quantity);
+  if (result.leadsBatch) await syncMirror(ctx, [snapshotOf(result.row)]);
+  return result.row;
 }
 
 /**

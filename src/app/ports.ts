@@ -3,6 +3,7 @@
  * adapters implement them in production; in-process stand-ins implement them in embedded mode.
  */
 import type pg from 'pg';
+import type { HoldBatcher } from './hold-batcher.ts';
 
 /** A product's available stock at a database version. */
 export interface StockSnapshot {
@@ -132,4 +133,6 @@ export interface AppContext {
   log: Logger;
   metrics: Metrics;
   holdTtlSeconds: number;
+  /** Group commit of holds on hot products; without it every hold takes the row lock alone. */
+  holdBatcher?: HoldBatcher;
 }
