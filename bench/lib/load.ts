@@ -1,0 +1,115 @@
+// @ts-expect-error autocannon ships no type declarations
+import autocannon from 'autocannon';
+import type pg from 'pg';
+import { Pool as HttpPool } from 'undici';
+
+/** What one measured run produced: the rate of the operations that counted, and their latency. */
+export interface Measurement {
+  /** Counted operations per second (successful holds, answered reads, ...). */
+  rate: number;
+  /** Counted operations in total. */
+  count: number;
+  p50: number;
+  p99: number;
+  /** Anything the scenario wants to show beside the numbers (status counts, errors). */
+  note?: string;
+}
+
+export interface HttpLoad {
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  connections: number;
+  seconds: number;
+  /** The status that counts as the operation succeeding. */
+  expectStatus: number;
+}
+
+/** A fixed request repeated by autocannon over keep-alive connections for `seconds`. */
+export async function autocannonLoad(load: HttpLoad): Promise<Measurement> {
+  const result = await autocannon({
+    url: load.url,
+    method: load.method ?? 'GET',
+    connections: load.connections,
+    duration: load.seconds,
+    headers: load.body === undefined ? {} : { 'content-type': 'application/json' },
+    body: load.body === undefined ? undefined : JSON.stringify(load.body),
+  });
+  const statuses = Object.fromEntries(
+    Object.entries(result.statusCodeStats as Record<string, { count: number }>).map(([s, v]) => [s, v.count]),
+  );
+  const count = statuses[String(load.expectStatus)] ?? 0;
+  const other = Object.entries(statuses).filter(([s]) => s !== String(load.expectStatus));
+  const errors = (result.errors as number) + (result.timeouts as number);
+  return {
+    rate: count / load.seconds,
+    count,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    note: [...other.map(([s, n]) => `${n}x${s}`), ...(errors ? [`${errors} errors`] : [])].join(' ') || undefined,
+  };
+}
+
+/** Runs `op` on `workers` concurrent loops for `seconds`; `op` resolves true when it counted. */
+export async function loopLoad(workers: number, seconds: number, op: (worker: number) => Promise<boolean>): Promise<Measurement> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const until = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        if (await op(w)) latencies.push(performance.now() - t0);
+        else failed++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { rate: latencies.length / elapsed, count: latencies.length, ...percentiles(latencies), note: failed ? `${failed} not counted` : undefined };
+}
+
+/** Runs `op` once per item with at most `workers` in flight; measures like `loopLoad`. */
+export async function itemsLoad<T>(items: T[], workers: number, op: (item: T) => Promise<boolean>): Promise<Measurement> {
+  const latencies: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        const t0 = performance.now();
+        if (await op(item)) latencies.push(performance.now() - t0);
+        else failed++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { rate: latencies.length / elapsed, count: latencies.length, ...percentiles(latencies), note: failed ? `${failed} not counted` : undefined };
+}
+
+export function percentiles(values: number[]): { p50: number; p99: number } {
+  if (values.length === 0) return { p50: NaN, p99: NaN };
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** A keep-alive HTTP client for scenarios whose requests differ one from the next. */
+export function httpClient(url: string, connections: number) {
+  const pool = new HttpPool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
+  return {
+    async post(path: string, body: unknown): Promise<{ status: number; body: any }> {
+      const res = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const text = await res.body.text();
+      return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
+    },
+    close: () => pool.close(),
+  };
+}
+
+/** A pg client per worker, checked out for the whole run, as a plain loop would hold them. */
+export async function checkoutClients(pool: pg.Pool, n: number): Promise<pg.PoolClient[]> {
+  return Promise.all(Array.from({ length: n }, () => pool.connect()));
+}

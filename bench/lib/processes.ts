@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Server {
+  url: string;
+  pid: number;
+  peakRssMb(): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+export interface Process {
+  pid: number;
+  /** Peak resident set size of the process so far (VmHWM), in MB; null where /proc is missing. */
+  peakRssMb(): Promise<number | null>;
+  stop(): Promise<void>;
+  /** The last few kB it wrote to stderr. */
+  stderr(): string;
+}
+
+/** Starts a node process from the project root; its stderr is kept for error messages. */
+export function startProcess(args: string[], env: Record<string, string>): Process & { child: ChildProcess } {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  return { child, pid: child.pid!, peakRssMb: () => peakRss(child.pid!), stop: () => stop(child), stderr: () => stderr };
+}
+
+/** Starts a process that serves HTTP on `port` and waits until `readyPath` answers 200. */
+export async function startServer(
+  args: string[],
+  env: Record<string, string>,
+  port: number,
+  readyPath: string,
+): Promise<Server> {
+  const proc = startProcess(args, { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const { child } = proc;
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server ${args.join(' ')} exited (${child.exitCode}): ${proc.stderr()}`);
+    const ok = await fetch(url + readyPath).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server ${args.join(' ')} not ready within 30 s: ${proc.stderr()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    peakRssMb: () => peakRss(child.pid!),
+    stop: () => stop(child),
+  };
+}
+
+/** The flashsale API (`flashsale serve`) as its own process, logging at warn. */
+export function startApi(env: Record<string, string>, port: number): Promise<Server> {
+  return startServer(['bin/flashsale.js', 'serve'], { LOG_LEVEL: 'warn', ...env }, port, '/health/live');
+}
+
+async function peakRss(pid: number): Promise<number | null> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createPool } from '../../src/adapters/postgres/db.ts';
+import { migrate } from '../../src/adapters/postgres/migrate.ts';
+
+/**
+ * Where the benchmark runs: a PostgreSQL server (it creates and drops its own database there) and
+ * a Redis database (it only touches keys under its own random prefix, and deletes them at the end).
+ */
+export interface BenchEnv {
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  pool: pg.Pool;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+export async function createBenchEnv(): Promise<BenchEnv> {
+  const server = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+  const name = process.env.BENCH_DATABASE_NAME ?? 'flashsale_bench';
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/8';
+  const admin = new pg.Client({ connectionString: `${server}/postgres` });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const databaseUrl = `${server}/${name}`;
+  const pool = createPool({ connectionString: databaseUrl, max: 80, applicationName: 'flashsale-bench' });
+  await migrate(pool);
+  const redis = new Redis(redisUrl);
+  const prefix = `bench${randomBytes(3).toString('hex')}:`;
+  return {
+    databaseUrl,
+    redisUrl,
+    prefix,
+    pool,
+    redis,
+    async close() {
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+      await pool.end();
+      const cleanup = new pg.Client({ connectionString: `${server}/postgres` });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists "${name}" with (force)`).finally(() => cleanup.end());
+    },
+  };
+}
+
+/** Deletes this run's keys only (SCAN by prefix), never the whole database: the Redis may be shared. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+export async function insertBenchProduct(pool: pg.Pool, stock: number): Promise<number> {
+  const { rows } = await pool.query<{ id: number }>(
+    `insert into products (name, price, total_stock, available) values ($1, 10, $2, $2) returning id`,
+    [`bench product ${randomBytes(3).toString('hex')}`, stock],
+  );
+  return rows[0]!.id;
+}

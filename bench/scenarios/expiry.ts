@@ -1,0 +1,106 @@
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { BullMqExpiryScheduler } from '../../src/adapters/queue/expiry-queue.ts';
+import { autocannonLoad, type Measurement } from '../lib/load.ts';
+import { startProcess } from '../lib/processes.ts';
+import { insertBenchProduct } from '../lib/setup.ts';
+
+export interface ExpiryResults {
+  holds: number;
+  p50: number;
+  p99: number;
+  max: number;
+  drainedSeconds: number;
+  byPath: Record<string, number>;
+  /** Hold traffic on another product while the expiries drain. */
+  holdsDuringStorm: Measurement;
+}
+
+interface Env {
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  pool: pg.Pool;
+  queueRedis: Redis;
+}
+
+/**
+ * `n` holds on one product expiring at the same instant, each with its BullMQ job (as placeHold
+ * schedules it), processed by one `flashsale worker` process. Lag is ended_at - expires_at, both
+ * written by the database clock. Meanwhile the API keeps selling another product.
+ */
+export async function expiryStorm(env: Env, apiUrl: string, n: number, stormSeconds: number): Promise<ExpiryResults> {
+  const scheduler = new BullMqExpiryScheduler(env.queueRedis, `${env.prefix}bull`);
+  const worker = startProcess(['bin/flashsale.js', 'worker'], {
+    DATABASE_URL: env.databaseUrl,
+    REDIS_URL: env.redisUrl,
+    REDIS_PREFIX: env.prefix,
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    await until(async () => (await scheduler.queue.getWorkers()).length > 0, 30_000, () => worker.stderr());
+    const productId = await insertBenchProduct(env.pool, 2 * n);
+    const busyProduct = await insertBenchProduct(env.pool, 10_000_000);
+    const leadMs = 1_500;
+    const { rows } = await env.pool.query<{ id: string; delay_ms: number }>(
+      `with p as (update products set available = available - $2, version = version + 1 where id = $1 returning id),
+            t as (select now() + make_interval(secs => $3::double precision) as at)
+       insert into holds (product_id, quantity, expires_at)
+       select p.id, 1, t.at from p, t, generate_series(1, $2::int)
+       returning id, (extract(epoch from expires_at - now()) * 1000)::int as delay_ms`,
+      [productId, n, leadMs / 1000 + Math.ceil(n / 5_000)],
+    );
+    const dueAt = Date.now() + rows[0]!.delay_ms;
+    for (let i = 0; i < rows.length; i += 1_000) {
+      await scheduler.queue.addBulk(rows.slice(i, i + 1_000).map((r) => ({
+        name: 'expire',
+        data: { holdId: r.id },
+        opts: { jobId: r.id, delay: r.delay_ms },
+      })));
+    }
+    const storm = autocannonLoad({
+      url: `${apiUrl}/api/holds`,
+      method: 'POST',
+      body: { product_id: busyProduct, quantity: 1 },
+      connections: 16,
+      seconds: stormSeconds,
+      expectStatus: 201,
+    });
+    const active = async () =>
+      (await env.pool.query<{ n: number }>(`select count(*)::int as n from holds where product_id = $1 and status = 'active'`, [productId])).rows[0]!.n;
+    await until(async () => (await active()) === 0, 120_000, () => worker.stderr());
+    const drainedSeconds = (Date.now() - dueAt) / 1000;
+    const holdsDuringStorm = await storm;
+    const stats = await env.pool.query<{ p50: number; p99: number; max: number }>(
+      `select percentile_cont(0.5) within group (order by lag) as p50,
+              percentile_cont(0.99) within group (order by lag) as p99, max(lag) as max
+         from (select extract(epoch from ended_at - expires_at) * 1000 as lag from holds where product_id = $1) l`,
+      [productId],
+    );
+    const paths = await env.pool.query<{ ended_by: string; n: number }>(
+      `select ended_by, count(*)::int as n from holds where product_id = $1 group by ended_by`,
+      [productId],
+    );
+    const s = stats.rows[0]!;
+    return {
+      holds: n,
+      p50: Number(s.p50),
+      p99: Number(s.p99),
+      max: Number(s.max),
+      drainedSeconds,
+      byPath: Object.fromEntries(paths.rows.map((r) => [r.ended_by, r.n])),
+      holdsDuringStorm,
+    };
+  } finally {
+    await worker.stop();
+    await scheduler.close();
+  }
+}
+
+async function until(probe: () => Promise<boolean>, timeoutMs: number, context: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`expiry bench: condition not met in ${timeoutMs} ms. ${context()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
