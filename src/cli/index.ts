@@ -3,6 +3,7 @@ import { EmbeddedPostgresError } from '../adapters/embedded/server.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { check, migrateCommand, reconcileCommand, seedCommand } from './maintenance.ts';
 import { runWorker, serve } from './serve.ts';
+import { simulate, SIMULATE_HELP } from './simulate.ts';
 
 interface Command {
   summary: string;
@@ -44,6 +45,11 @@ const commands: Record<string, Command> = {
     summary: 'verify the invariants against the live database and Redis (exit 1 on a violation)',
     help: 'Checks available + held + ordered = total stock, available >= 0 and Redis = database for every product.',
     run: () => check(loadConfig()),
+  },
+  simulate: {
+    summary: 'play a flash sale against a running service and report speed and invariants',
+    help: SIMULATE_HELP.split('\n').slice(2).join('\n'),
+    run: (args) => simulate(loadConfig(), args),
   },
 };
 

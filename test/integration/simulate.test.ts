@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../helpers/env.ts';
+import { TestService } from '../helpers/service.ts';
+
+/** Runs the real CLI as a separate process, as an operator would. */
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/flashsale.js', ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('flashsale simulate', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await TestService.start({ holdTtlSeconds: 2, sweepIntervalMs: 200 });
+  });
+  afterAll(() => svc.close());
+
+  it('plays 400 buyers against 2 products of 40 units, sells out, and every invariant passes once holds settle', async () => {
+    const products = [await svc.createProduct(40), await svc.createProduct(40)];
+    const { code, stdout, stderr } = await runCli(
+      ['simulate', '--url', svc.url, '--products', products.join(','), '--buyers', '400', '--concurrency', '32',
+        '--quantities', '1:3,2:1', '--settle', '15', '--json'],
+      { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: svc.config.REDIS_PREFIX },
+    );
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.verdict).toBe('pass');
+    expect(report.checks.map((c: { ok: boolean }) => c.ok)).toEqual([true, true, true, true, true]);
+    expect(report.sold_out_s).toBeGreaterThan(0);
+    const o = report.outcomes;
+    expect(o.buyers).toBe(400);
+    expect(o.holds_granted + o.holds_refused_no_stock).toBe(400);
+    expect(o.ordered + o.released + o.abandoned + o.order_refused).toBe(o.holds_granted);
+    const holds = report.endpoints.find((e: { endpoint: string }) => e.endpoint === 'POST /api/holds');
+    expect(holds.requests).toBe(400);
+    expect(holds.statuses['201']).toBe(o.holds_granted);
+    // What the report says is what the database says.
+    const { rows } = await svc.rt.pool.query(
+      `select count(*)::int as n, count(*) filter (where status = 'active')::int as active from holds where product_id = any($1)`,
+      [products],
+    );
+    expect(rows[0]).toEqual({ n: o.holds_granted, active: 0 });
+    await svc.expectInvariants(products);
+  });
+
+  it('refuses bad options with a message and exit status 1', async () => {
+    const { code, stderr } = await runCli(['simulate', '--buyers', 'many'], {});
+    expect(code).toBe(1);
+    expect(stderr).toContain('--buyers must be a positive integer');
+  });
+});
