@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createQueueRedis } from '../src/adapters/redis/client.ts';
 import { fmtMs, fmtRate, machine, ratioRow, table, type Row } from './report.ts';
-import { autocannonLoad, type HttpLoad } from './lib/load.ts';
+import { autocannonLoad, interleaved, type HttpLoad } from './lib/load.ts';
 import { startApi, startServer, type Server } from './lib/processes.ts';
 import { createBenchEnv, insertBenchProduct } from './lib/setup.ts';
 import { lockThenUpdateLoop, singleStatementLoop } from './scenarios/baselines.ts';
@@ -14,7 +14,8 @@ import { expiryStorm } from './scenarios/expiry.ts';
 import { webhooks } from './scenarios/webhooks.ts';
 
 const smoke = process.argv.includes('--smoke');
-const SECONDS = smoke ? 2 : 8;
+const SECONDS = smoke ? 2 : 9;
+const ROUNDS = smoke ? 1 : 3;
 const CONNECTIONS = 64;
 const PORTS = { bare: Number(process.env.BENCH_PORT_BASE ?? 3400) + 1, api: Number(process.env.BENCH_PORT_BASE ?? 3400) + 10 };
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     const api = await startApi(apiEnv, PORTS.api);
     servers.push(api);
     const load = (l: Omit<HttpLoad, 'seconds' | 'connections'> & { connections?: number }) =>
-      autocannonLoad({ connections: CONNECTIONS, seconds: SECONDS, ...l });
+      (seconds: number) => autocannonLoad({ connections: CONNECTIONS, seconds, ...l });
 
     const soldOut = await insertBenchProduct(env.pool, 0);
     const readable = await insertBenchProduct(env.pool, 100);
@@ -50,16 +51,24 @@ async function main(): Promise<void> {
     ]) await autocannonLoad({ ...l, connections: 16, seconds: 1 });
 
     say('1/6 reject path');
-    const reject = await load({ url: `${api.url}/api/holds`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 });
-    const rejectBase = await load({ url: `${bare.url}/bare/hold`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 });
+    const [reject, rejectBase] = await interleaved(ROUNDS, [
+      load({ url: `${api.url}/api/holds`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 }),
+      load({ url: `${bare.url}/bare/hold`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 }),
+    ], SECONDS);
     rows.push(ratioRow('1 reject path: holds on a sold-out product', reject, rejectBase, 0.7, 'bare Fastify + 1 EVALSHA'));
 
     say('2/6 sell path');
-    const single = await singleStatementLoop(env.pool, await insertBenchProduct(env.pool, 10_000_000), CONNECTIONS, SECONDS);
-    const locking = await lockThenUpdateLoop(env.pool, await insertBenchProduct(env.pool, 10_000_000), CONNECTIONS, SECONDS);
-    const hot = await insertBenchProduct(env.pool, 10_000_000);
+    const [singleProduct, lockingProduct, hot] = [
+      await insertBenchProduct(env.pool, 10_000_000),
+      await insertBenchProduct(env.pool, 10_000_000),
+      await insertBenchProduct(env.pool, 10_000_000),
+    ];
     await autocannonLoad({ url: `${api.url}/api/holds`, method: 'POST', body: { product_id: hot, quantity: 1 }, connections: 16, seconds: 1, expectStatus: 201 });
-    const sell = await load({ url: `${api.url}/api/holds`, method: 'POST', body: { product_id: hot, quantity: 1 }, expectStatus: 201 });
+    const [sell, single, locking] = await interleaved(ROUNDS, [
+      load({ url: `${api.url}/api/holds`, method: 'POST', body: { product_id: hot, quantity: 1 }, expectStatus: 201 }),
+      (seconds) => singleStatementLoop(env.pool, singleProduct, CONNECTIONS, seconds),
+      (seconds) => lockThenUpdateLoop(env.pool, lockingProduct, CONNECTIONS, seconds),
+    ], SECONDS);
     rows.push(ratioRow(`2 sell path: successful holds, 1 hot product, ${CONNECTIONS} conns`, sell, single, 5, 'pg loop, single-statement hold'));
     rows.push(ratioRow('2 sell path, same run', sell, locking, null, 'pg loop, SELECT FOR UPDATE; UPDATE; INSERT'));
     rows.push({
@@ -76,7 +85,7 @@ async function main(): Promise<void> {
       const plain = await startApi({ ...apiEnv, HOLD_BATCHING: 'false' }, PORTS.api + 1);
       try {
         const hotPlain = await insertBenchProduct(env.pool, 10_000_000);
-        const unbatched = await load({ url: `${plain.url}/api/holds`, method: 'POST', body: { product_id: hotPlain, quantity: 1 }, expectStatus: 201 });
+        const unbatched = await load({ url: `${plain.url}/api/holds`, method: 'POST', body: { product_id: hotPlain, quantity: 1 }, expectStatus: 201 })(SECONDS / ROUNDS);
         rows.push(ratioRow('2 sell path with HOLD_BATCHING=false', unbatched, single, null, 'pg loop, single-statement hold'));
       } finally {
         await plain.stop();
@@ -84,8 +93,10 @@ async function main(): Promise<void> {
     }
 
     say('3/6 reads');
-    const reads = await load({ url: `${api.url}/api/products/${readable}`, expectStatus: 200 });
-    const readsBase = await load({ url: `${bare.url}/bare/stock/${readable}`, expectStatus: 200 });
+    const [reads, readsBase] = await interleaved(ROUNDS, [
+      load({ url: `${api.url}/api/products/${readable}`, expectStatus: 200 }),
+      load({ url: `${bare.url}/bare/stock/${readable}`, expectStatus: 200 }),
+    ], SECONDS);
     rows.push(ratioRow('3 reads: GET /api/products/{id}', reads, readsBase, 0.8, 'bare Fastify + 1 GET'));
 
     say('4/6 webhooks');

@@ -113,3 +113,32 @@ export function httpClient(url: string, connections: number) {
 export async function checkoutClients(pool: pg.Pool, n: number): Promise<pg.PoolClient[]> {
   return Promise.all(Array.from({ length: n }, () => pool.connect()));
 }
+
+/**
+ * Runs each contender for a slice of the time, in turn, `rounds` times, so that noise from other
+ * work on a shared machine falls on all of them alike. Rates add up over the rounds; p50 and p99
+ * are the medians of the rounds' values.
+ */
+type Contender = (seconds: number) => Promise<Measurement>;
+export async function interleaved<C extends Contender[]>(rounds: number, contenders: [...C], seconds: number): Promise<{ [K in keyof C]: Measurement }> {
+  const slice = Math.max(1, Math.round(seconds / rounds));
+  const results: Measurement[][] = contenders.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < contenders.length; i++) results[i]!.push(await contenders[i]!(slice));
+  }
+  return results.map(merge) as { [K in keyof C]: Measurement };
+}
+
+function merge(parts: Measurement[]): Measurement {
+  const count = parts.reduce((s, m) => s + m.count, 0);
+  const seconds = parts.reduce((s, m) => s + (m.rate > 0 ? m.count / m.rate : 0), 0);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const notes = parts.map((m) => m.note).filter(Boolean);
+  return {
+    rate: seconds > 0 ? count / seconds : 0,
+    count,
+    p50: median(parts.map((m) => m.p50)),
+    p99: median(parts.map((m) => m.p99)),
+    note: notes.length ? notes.join('; ') : undefined,
+  };
+}
