@@ -3,6 +3,7 @@ import { consumeExpiryJobs } from './adapters/memory/expiry-worker.ts';
 import { createQueueRedis } from './adapters/redis/client.ts';
 import { createExpiryWorker } from './adapters/queue/expiry-worker.ts';
 import { expireOverdueHolds } from './app/expire-holds.ts';
+import { DueHoldsDrain } from './app/expiry-drain.ts';
 import { runPeriodically } from './app/periodic-task.ts';
 import { reconcile } from './app/reconcile.ts';
 import type { Runtime } from './runtime.ts';
@@ -58,10 +59,12 @@ function startExpiryJobs(rt: Runtime): BackgroundWork {
   }
   // The runtime builds a BullMQ scheduler only when REDIS_URL is set.
   const connection = createQueueRedis(rt.redisUrl!);
-  const worker = createExpiryWorker(rt.ctx, connection, `${rt.config.REDIS_PREFIX}bull`, rt.config.WORKER_CONCURRENCY);
+  const drain = new DueHoldsDrain(rt.ctx);
+  const worker = createExpiryWorker(rt.ctx, connection, `${rt.config.REDIS_PREFIX}bull`, rt.config.WORKER_CONCURRENCY, drain);
   return {
     async close() {
       await worker.close();
+      await drain.idle();
       connection.disconnect();
     },
   };

@@ -1,6 +1,7 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { expireHold } from '../../app/expire-holds.ts';
+import type { DueHoldsDrain } from '../../app/expiry-drain.ts';
 import type { AppContext } from '../../app/ports.ts';
 import { EXPIRY_QUEUE, type ExpiryJobData } from './expiry-queue.ts';
 
@@ -13,11 +14,17 @@ export function createExpiryWorker(
   connection: Redis,
   prefix: string,
   concurrency = 50,
+  drain?: DueHoldsDrain,
 ): Worker<ExpiryJobData> {
   const worker = new Worker<ExpiryJobData>(
     EXPIRY_QUEUE,
     async (job: Job<ExpiryJobData>, token?: string) => {
+      // While a drain of due holds runs, this hold is most likely in it: wait instead of queueing
+      // on the product row behind it.
+      await drain?.idle();
       const result = await expireHold(ctx, job.data.holdId, 'job');
+      // A hold that was due when its job fired: its neighbours from the same sale probably are too.
+      if (drain && result.kind === 'expired') void drain.kick();
       if (result.kind === 'not-due') {
         await job.moveToDelayed(Date.now() + result.remainingMs + 5, token);
         throw new DelayedError();
