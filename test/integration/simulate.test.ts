@@ -15,10 +15,12 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
+const ADMIN_TOKEN = 'simulate-test-admin-token-0123456789';
+
 describe('flashsale simulate', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await TestService.start({ holdTtlSeconds: 2, sweepIntervalMs: 200 });
+    svc = await TestService.start({ holdTtlSeconds: 2, sweepIntervalMs: 200, env: { ADMIN_TOKEN } });
   });
   afterAll(() => svc.close());
 
@@ -48,6 +50,29 @@ describe('flashsale simulate', () => {
     );
     expect(rows[0]).toEqual({ n: o.holds_granted, active: 0 });
     await svc.expectInvariants(products);
+  });
+
+  it('creates its products through the admin API with ADMIN_TOKEN and sells them out', async () => {
+    const { code, stdout, stderr } = await runCli(
+      ['simulate', '--url', svc.url, '--create', '3', '--stock', '20', '--buyers', '200', '--quantities', '1',
+        '--order', '1', '--release', '0', '--pay', '1', '--fail', '0', '--json'],
+      { ADMIN_TOKEN, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: svc.config.REDIS_PREFIX },
+    );
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.verdict).toBe('pass');
+    expect(report.products).toHaveLength(3);
+    // Everyone who got a hold ordered and paid: exactly the 60 units on offer are sold.
+    expect(report.products.map((p: { stock_on_offer: number; available_after: number }) => [p.stock_on_offer, p.available_after]))
+      .toEqual([[20, 0], [20, 0], [20, 0]]);
+    expect(report.outcomes).toMatchObject({ holds_granted: 60, holds_refused_no_stock: 140, ordered: 60, paid: 60 });
+    const ids = report.products.map((p: { id: number }) => p.id);
+    const { rows } = await svc.rt.pool.query(
+      `select count(*)::int as n from orders where product_id = any($1) and payment_status = 'paid'`,
+      [ids],
+    );
+    expect(rows[0].n).toBe(60);
+    await svc.expectInvariants(ids);
   });
 
   it('refuses bad options with a message and exit status 1', async () => {
