@@ -213,7 +213,10 @@ async function databaseChecks(config: Config, plan: SalePlan): Promise<Check[]> 
     ? new RedisStockMirror(redis, config.REDIS_PREFIX)
     : { read: (id) => availableStock(http!, id), write: unsupported, writeMany: unsupported };
   try {
-    const report = await checkInvariants({ pool, mirror }, plan.productIds);
+    const report = await checkInvariants({ pool, mirror }, plan.productIds).catch((err: Error) => err);
+    if (report instanceof Error) {
+      return [{ name: 'Redis = database', ok: null, detail: `not checked: the database could not be read (${report.message})` }];
+    }
     const source = redis ? 'Redis' : 'the service\'s GET /api/products/{id}';
     return [{
       name: `database stock equation and ${source} = database`,
