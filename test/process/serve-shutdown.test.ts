@@ -31,7 +31,7 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
       ADMIN_TOKEN: TOKEN,
       LOG_FILE: logFile,
       LOG_LEVEL: 'info',
-      SHUTDOWN_DELAY_MS: '700',
+      SHUTDOWN_DELAY_MS: '1500',
     });
     await eventually(
       () => request(`${BASE}/health/ready`).then((r) => r.body.text().then(() => r.statusCode), () => 0),
@@ -90,9 +90,15 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
     signalled = true;
     server.kill('SIGTERM');
     // During SHUTDOWN_DELAY_MS the process still serves, but tells load balancers it is not ready.
-    const probe = await request(`${BASE}/health/ready`, { reset: true });
-    expect(probe.statusCode).toBe(503);
-    expect(((await probe.body.json()) as { checks: Record<string, string> }).checks['shutdown']).toMatch(/^unavailable/);
+    // The signal reaches the busy process a moment later than this request may: ask until it says so.
+    let probe = { status: 0, checks: {} as Record<string, string> };
+    for (const deadline = Date.now() + 1_200; probe.status !== 503 && Date.now() < deadline; ) {
+      const res = await request(`${BASE}/health/ready`, { reset: true });
+      probe = { status: res.statusCode, checks: ((await res.body.json()) as { checks: Record<string, string> }).checks };
+      if (probe.status !== 503) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(probe.status).toBe(503);
+    expect(probe.checks['shutdown']).toMatch(/^unavailable/);
     const code = await exited;
     gone = true;
     await Promise.all(buyers);
