@@ -4,7 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { HTTP_PROBLEMS, PROBLEM_BASE, type ProblemKind } from '../problem-types.ts';
 import { PROBLEM_CONTENT_TYPE, sendProblem } from './problem.ts';
 
-// These answers are sent before any hook runs, so helmet's headers are not on them: the essentials here.
+// These answers are sent before any hook runs, so the security headers plugin's are not on them: the essentials here.
 const BARE_SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
