@@ -19,12 +19,18 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    // An expected outcome (a sold-out product, an expired hold), not a bug: a stack trace would
+    // never be read, and capturing one is a large part of the cost of a rejected hold.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.code = code;
+    this.details = details;
   }
 }
 

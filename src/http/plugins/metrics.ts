@@ -10,9 +10,10 @@ async function metrics(app: FastifyInstance): Promise<void> {
   const exporter = app.flashsale.metrics;
   if (!exporter) return;
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     exporter.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   app.get(
