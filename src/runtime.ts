@@ -16,7 +16,6 @@ import { RedisIdempotencyCache } from './adapters/redis/idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
 import { ProductCatalog } from './app/get-product.ts';
 import { HoldBatcher } from './app/hold-batcher.ts';
-import { scopedLogger } from './app/log-scope.ts';
 import type { AppContext, IdempotencyCache, StockMirror } from './app/ports.ts';
 import { ConfigError, type Config } from './config.ts';
 import type { ReadinessCheck } from './http/routes/health/index.ts';
@@ -103,7 +102,7 @@ export function createRuntime(
     expiry: scheduler,
     idempotency,
     ...edgeGuards,
-    log: scopedLogger(log),
+    log,
     metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
     ...(config.HOLD_BATCHING

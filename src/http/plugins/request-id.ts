@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { runInLogScope } from '../../app/log-scope.ts';
 
 // An id from a proxy in front is kept so one id follows a request across services; anything that
 // does not look like an id is replaced, so a client cannot write arbitrary text into every log line.
@@ -15,18 +14,13 @@ export function requestId(req: IncomingMessage): string {
 }
 
 /**
- * Every response carries `x-request-id`, and everything logged while a request is served (in the
- * use cases too) goes through that request's logger, which adds `reqId` to the line.
+ * Every response carries `x-request-id`. The use cases log through the request's logger, which
+ * adds `reqId` to each line: routes hand it to them with `contextFor(request)`.
  */
 async function requestIdPlugin(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    runInLogScope(request.log, done);
-  });
-  // Reading the body continues in the socket's async context, not the request's: enter the scope
-  // again right before the handler runs.
-  app.addHook('preHandler', (request, _reply, done) => {
-    runInLogScope(request.log, done);
+    done();
   });
 }
 

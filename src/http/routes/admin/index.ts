@@ -16,11 +16,13 @@ import {
 } from '../../schemas/admin.ts';
 import { problems } from '../../schemas/common.ts';
 import { Product, ProductParams } from '../../schemas/products.ts';
+import type { FastifyRequest } from 'fastify';
+import { contextFor } from '../../request-context.ts';
 
 /** The operator's API under /api/admin, every route behind the admin token. */
 const admin: FastifyPluginAsyncTypebox = async (app) => {
-  const { ctx, catalog } = app.flashsale;
-  const adminCtx = { ...ctx, catalog };
+  const { catalog } = app.flashsale;
+  const adminCtx = (request: FastifyRequest) => ({ ...contextFor(request), catalog });
   // Encapsulated: this hook guards the routes of this plugin only.
   app.addHook('onRequest', requireAdminToken(app.flashsale.adminToken));
   const common = { tags: ['admin'], security: ADMIN_SECURITY };
@@ -36,7 +38,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const product = await createProduct(adminCtx, request.body);
+      const product = await createProduct(adminCtx(request), request.body);
       return reply.code(201).header('location', `/api/products/${product.id}`).send(product);
     },
   );
@@ -52,7 +54,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Product, ...problems(400, 401, 403, 404, 413, 415) },
       },
     },
-    async (request) => updateProduct(adminCtx, request.params.id, request.body),
+    async (request) => updateProduct(adminCtx(request), request.params.id, request.body),
   );
 
   app.post(
@@ -70,7 +72,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const adjustment = await adjustStock(adminCtx, { productId: request.params.id, ...request.body });
+      const adjustment = await adjustStock(adminCtx(request), { productId: request.params.id, ...request.body });
       return reply.code(201).send(adjustment);
     },
   );
@@ -86,7 +88,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: MovementPage, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => listMovements(ctx, request.params.id, request.query),
+    async (request) => listMovements(contextFor(request), request.params.id, request.query),
   );
 
   app.get(
@@ -101,7 +103,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { status, product_id, limit, offset } = request.query;
-      return listHolds(ctx, { status, productId: product_id }, { limit, offset });
+      return listHolds(contextFor(request), { status, productId: product_id }, { limit, offset });
     },
   );
 
@@ -117,7 +119,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { status, product_id, limit, offset } = request.query;
-      return listOrders(ctx, { status, productId: product_id }, { limit, offset });
+      return listOrders(contextFor(request), { status, productId: product_id }, { limit, offset });
     },
   );
 };

@@ -6,6 +6,7 @@ import { holdView } from '../../../app/views.ts';
 import { problems } from '../../schemas/common.ts';
 import { Hold, HoldParams, PlaceHoldBody } from '../../schemas/holds.ts';
 import { isUuid } from '../../uuid.ts';
+import { contextFor } from '../../request-context.ts';
 
 const holds: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app.flashsale;
@@ -22,7 +23,7 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const hold = await placeHold(ctx, { productId: request.body.product_id, quantity: request.body.quantity });
+      const hold = await placeHold(contextFor(request), { productId: request.body.product_id, quantity: request.body.quantity });
       return reply.code(201).header('location', `/api/holds/${hold.id}`).send(holdView(hold));
     },
   );
@@ -59,7 +60,7 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { hold_id } = request.params;
       if (!isUuid(hold_id)) throw holdNotFound(hold_id);
-      await releaseHold(ctx, hold_id);
+      await releaseHold(contextFor(request), hold_id);
       return holdView(await loadHold(hold_id));
     },
   );

@@ -7,6 +7,7 @@ import { DomainError, ErrorCode } from '../../../domain/errors.ts';
 import { problems } from '../../schemas/common.ts';
 import { CreateOrderBody, Order, OrderParams } from '../../schemas/orders.ts';
 import { isUuid } from '../../uuid.ts';
+import { contextFor } from '../../request-context.ts';
 
 const orders: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app.flashsale;
@@ -27,7 +28,7 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { hold_id } = request.body;
       if (!isUuid(hold_id)) throw holdNotFound(hold_id);
-      const { order, created } = await createOrder(ctx, hold_id);
+      const { order, created } = await createOrder(contextFor(request), hold_id);
       if (created) reply.code(201).header('location', `/api/orders/${order.id}`);
       return orderView(order);
     },

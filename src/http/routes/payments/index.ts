@@ -4,9 +4,9 @@ import { verifyWebhookSignature } from '../../plugins/webhook-signature.ts';
 import { problems } from '../../schemas/common.ts';
 import { Order } from '../../schemas/orders.ts';
 import { PaymentWebhookBody, PendingPayment } from '../../schemas/payments.ts';
+import { contextFor } from '../../request-context.ts';
 
 const payments: FastifyPluginAsyncTypebox = async (app) => {
-  const { ctx } = app.flashsale;
 
   app.post(
     '/api/payments/webhook',
@@ -26,7 +26,7 @@ const payments: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: verifyWebhookSignature(app.flashsale.webhookSecrets),
     },
     async (request, reply) => {
-      const result = await applyPayment(ctx, {
+      const result = await applyPayment(contextFor(request), {
         orderId: request.body.order_id,
         paymentStatus: request.body.payment_status,
         idempotencyKey: request.body.idempotency_key,

@@ -4,6 +4,7 @@ import { getProduct } from '../../../app/get-product.ts';
 import { PageQuery, ProductPage } from '../../schemas/admin.ts';
 import { problems } from '../../schemas/common.ts';
 import { Product, ProductParams } from '../../schemas/products.ts';
+import { contextFor } from '../../request-context.ts';
 
 const products: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -17,7 +18,7 @@ const products: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ProductPage, ...problems(400) },
       },
     },
-    async (request) => listProducts(app.flashsale.ctx, request.query),
+    async (request) => listProducts(contextFor(request), request.query),
   );
 
   app.get(
@@ -31,7 +32,7 @@ const products: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Product, ...problems(400, 404) },
       },
     },
-    async (request) => getProduct(app.flashsale.ctx, app.flashsale.catalog, request.params.id),
+    async (request) => getProduct(contextFor(request), app.flashsale.catalog, request.params.id),
   );
 };
 
