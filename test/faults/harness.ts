@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { request } from 'undici';
 import { migrate } from '../../src/adapters/postgres/migrate.ts';
 import { TEST_PG_SERVER } from '../helpers/env.ts';
+import { RedisServer } from '../helpers/redis-server.ts';
 
 /**
  * The multi-process fault harness: its own PostgreSQL database on the test server, its own
@@ -16,46 +16,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = fileURLToPath(new URL('../../bin/flashsale.js', import.meta.url));
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A redis-server this test owns: no persistence, so a kill or restart loses everything. */
-export class OwnRedis {
-  private child: ChildProcess | null = null;
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
-    await waitFor(async () => {
-      const r = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      r.on('error', () => {});
-      try {
-        await r.connect();
-        return (await r.ping()) === 'PONG';
-      } finally {
-        r.disconnect();
-      }
-    }, 10_000, `redis-server on ${this.port}`);
-  }
-
-  kill(): void {
-    this.child?.kill('SIGKILL');
-    this.child = null;
-  }
-
-  /** Waits until the port is free again, so a restart binds it. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    this.kill();
-    await exited;
-  }
-}
 
 /** A database of its own on the shared PostgreSQL server, migrated, dropped at the end. */
 export class OwnDatabase {
@@ -207,7 +167,7 @@ export function runCheckCli(env: ServiceEnv): Promise<{ code: number; output: st
 /** The whole cluster of one fault test. Ports come from the caller so tests never collide. */
 export class Cluster {
   readonly db = new OwnDatabase();
-  readonly redis: OwnRedis;
+  readonly redis: RedisServer;
   apis: ServiceProcess[] = [];
   worker!: ServiceProcess;
 
@@ -215,7 +175,7 @@ export class Cluster {
     readonly ports: { redis: number; apis: [number, number] },
     readonly holdTtlSeconds: number,
   ) {
-    this.redis = new OwnRedis(ports.redis);
+    this.redis = new RedisServer(ports.redis);
   }
 
   get env(): ServiceEnv {

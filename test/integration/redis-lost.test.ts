@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OwnRedis } from '../faults/harness.ts';
+import { RedisServer } from '../helpers/redis-server.ts';
 import { eventually, TestService } from '../helpers/service.ts';
 
 /**
@@ -10,7 +10,7 @@ import { eventually, TestService } from '../helpers/service.ts';
 const PROMPT_MS = 3_000;
 
 describe('the service when Redis dies mid-life', () => {
-  const redis = new OwnRedis(6396);
+  const redis = new RedisServer(6396);
   let svc: TestService;
   beforeAll(async () => {
     await redis.start();
