@@ -15,11 +15,19 @@ export interface Row {
   miss?: string;
 }
 
-export const fmtRate = (m: Measurement): string => `${Math.round(m.rate).toLocaleString('en-US')}/s p50 ${fmtMs(m.p50)} p99 ${fmtMs(m.p99)}`;
-export const fmtMs = (ms: number): string => (Number.isFinite(ms) ? (ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`) : '-');
+export const fmtRate = (m: Measurement): string =>
+  `${Math.round(m.rate).toLocaleString('en-US')}/s p50 ${fmtMs(m.p50)} p99 ${fmtMs(m.p99)}`;
+export const fmtMs = (ms: number): string =>
+  Number.isFinite(ms) ? (ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`) : '-';
 
 /** A ratio target: `actual / baseline >= want`. */
-export function ratioRow(scenario: string, actual: Measurement, baseline: Measurement, want: number | null, baselineName: string): Row {
+export function ratioRow(
+  scenario: string,
+  actual: Measurement,
+  baseline: Measurement,
+  want: number | null,
+  baselineName: string,
+): Row {
   const ratio = baseline.rate > 0 ? actual.rate / baseline.rate : null;
   const met = want === null || ratio === null ? null : ratio >= want;
   return {

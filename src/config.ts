@@ -3,8 +3,12 @@ import { Type, type Static } from 'typebox';
 
 /** Every setting the service reads, validated once at boot. The only reader of `process.env`. */
 const ConfigSchema = Type.Object({
-  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL; unset: embedded PostgreSQL' })),
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Redis connection URL; unset: in-process stand-ins' })),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL connection URL; unset: embedded PostgreSQL' }),
+  ),
+  REDIS_URL: Type.Optional(
+    Type.String({ pattern: '^rediss?://', description: 'Redis connection URL; unset: in-process stand-ins' }),
+  ),
   DATA_DIR: Type.String({ minLength: 1, default: './.data', description: 'Where the embedded PostgreSQL keeps its data' }),
   EMBEDDED_POSTGRES_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5433 }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),

@@ -2,7 +2,11 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
 import { openEmbeddedDatabase } from './adapters/embedded/postgres.ts';
-import { InProcessRateCounter, InProcessRequestIdempotencyStore, InProcessWebhookReplayGuard } from './adapters/memory/edge-guards.ts';
+import {
+  InProcessRateCounter,
+  InProcessRequestIdempotencyStore,
+  InProcessWebhookReplayGuard,
+} from './adapters/memory/edge-guards.ts';
 import { InProcessExpiryScheduler } from './adapters/memory/expiry-scheduler.ts';
 import { InProcessIdempotencyCache } from './adapters/memory/idempotency-cache.ts';
 import { InProcessStockMirror } from './adapters/memory/stock-mirror.ts';
@@ -69,8 +73,13 @@ export function createRuntime(
   database?: DatabaseHandle,
 ): Runtime {
   const databaseUrl = database?.url ?? config.DATABASE_URL;
-  if (!databaseUrl) throw new ConfigError('No DATABASE_URL: open the runtime with openRuntime, which starts the embedded PostgreSQL.');
-  const pool = createPool({ connectionString: databaseUrl, max: config.DATABASE_POOL_SIZE, applicationName: `flashsale-${role}` });
+  if (!databaseUrl)
+    throw new ConfigError('No DATABASE_URL: open the runtime with openRuntime, which starts the embedded PostgreSQL.');
+  const pool = createPool({
+    connectionString: databaseUrl,
+    max: config.DATABASE_POOL_SIZE,
+    applicationName: `flashsale-${role}`,
+  });
   const redisUrl = config.REDIS_URL ?? null;
   // Auto-pipelining sends the commands of concurrent requests in one write: under a storm each
   // request's mirror read would otherwise cost a syscall of its own.
@@ -91,7 +100,11 @@ export function createRuntime(
         webhookReplays: new RedisWebhookReplayGuard(redis, config.REDIS_PREFIX),
         rateCounter: new RedisRateCounter(redis, config.REDIS_PREFIX),
       }
-    : { requestIdempotency: new InProcessRequestIdempotencyStore(), webhookReplays: new InProcessWebhookReplayGuard(), rateCounter: new InProcessRateCounter() };
+    : {
+        requestIdempotency: new InProcessRequestIdempotencyStore(),
+        webhookReplays: new InProcessWebhookReplayGuard(),
+        rateCounter: new InProcessRateCounter(),
+      };
   const metrics = new PrometheusMetrics(
     { availableStock: () => readStock(pool), queueDepth: () => scheduler.depth() },
     { processMetrics: role !== 'cli', onScrapeError: (err, source) => log.warn({ err, source }, 'metrics source failed') },

@@ -66,7 +66,12 @@ export async function loopLoad(workers: number, seconds: number, op: (worker: nu
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  return { rate: latencies.length / elapsed, count: latencies.length, ...percentiles(latencies), note: failed ? `${failed} not counted` : undefined };
+  return {
+    rate: latencies.length / elapsed,
+    count: latencies.length,
+    ...percentiles(latencies),
+    note: failed ? `${failed} not counted` : undefined,
+  };
 }
 
 /** Runs `op` once per item with at most `workers` in flight; measures like `loopLoad`. */
@@ -86,7 +91,12 @@ export async function itemsLoad<T>(items: T[], workers: number, op: (item: T) =>
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  return { rate: latencies.length / elapsed, count: latencies.length, ...percentiles(latencies), note: failed ? `${failed} not counted` : undefined };
+  return {
+    rate: latencies.length / elapsed,
+    count: latencies.length,
+    ...percentiles(latencies),
+    note: failed ? `${failed} not counted` : undefined,
+  };
 }
 
 export function percentiles(values: number[]): { p50: number; p99: number } {
@@ -101,7 +111,12 @@ export function httpClient(url: string, connections: number) {
   const pool = new HttpPool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   return {
     async post(path: string, body: unknown): Promise<{ status: number; body: any }> {
-      const res = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await pool.request({
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const text = await res.body.text();
       return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
     },
@@ -120,7 +135,11 @@ export async function checkoutClients(pool: pg.Pool, n: number): Promise<pg.Pool
  * are the medians of the rounds' values.
  */
 type Contender = (seconds: number) => Promise<Measurement>;
-export async function interleaved<C extends Contender[]>(rounds: number, contenders: [...C], seconds: number): Promise<{ [K in keyof C]: Measurement }> {
+export async function interleaved<C extends Contender[]>(
+  rounds: number,
+  contenders: [...C],
+  seconds: number,
+): Promise<{ [K in keyof C]: Measurement }> {
   const slice = Math.max(1, Math.round(seconds / rounds));
   const results: Measurement[][] = contenders.map(() => []);
   for (let r = 0; r < rounds; r++) {

@@ -22,7 +22,11 @@ export interface Process {
 
 /** Starts a node process from the project root; its stderr is kept for error messages. */
 export function startProcess(args: string[], env: Record<string, string>): Process & { child: ChildProcess } {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -31,19 +35,17 @@ export function startProcess(args: string[], env: Record<string, string>): Proce
 }
 
 /** Starts a process that serves HTTP on `port` and waits until `readyPath` answers 200. */
-export async function startServer(
-  args: string[],
-  env: Record<string, string>,
-  port: number,
-  readyPath: string,
-): Promise<Server> {
+export async function startServer(args: string[], env: Record<string, string>, port: number, readyPath: string): Promise<Server> {
   const proc = startProcess(args, { ...env, PORT: String(port), HOST: '127.0.0.1' });
   const { child } = proc;
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server ${args.join(' ')} exited (${child.exitCode}): ${proc.stderr()}`);
-    const ok = await fetch(url + readyPath).then((r) => r.ok, () => false);
+    const ok = await fetch(url + readyPath).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -11,7 +11,12 @@ const TAKE = 'update products set available = available - $2, version = version 
 const INSERT = `insert into holds (product_id, quantity, expires_at) values ($1, $2, now() + interval '10 minutes') returning id`;
 
 /** A plain pg loop per connection, each doing the single-statement conditional hold on one product. */
-export async function singleStatementLoop(pool: pg.Pool, productId: number, connections: number, seconds: number): Promise<Measurement> {
+export async function singleStatementLoop(
+  pool: pg.Pool,
+  productId: number,
+  connections: number,
+  seconds: number,
+): Promise<Measurement> {
   const clients = await checkoutClients(pool, connections);
   try {
     return await loopLoad(connections, seconds, async (w) => {
@@ -24,7 +29,12 @@ export async function singleStatementLoop(pool: pg.Pool, productId: number, conn
 }
 
 /** A plain pg loop per connection, each doing BEGIN; SELECT ... FOR UPDATE; UPDATE; INSERT; COMMIT. */
-export async function lockThenUpdateLoop(pool: pg.Pool, productId: number, connections: number, seconds: number): Promise<Measurement> {
+export async function lockThenUpdateLoop(
+  pool: pg.Pool,
+  productId: number,
+  connections: number,
+  seconds: number,
+): Promise<Measurement> {
   const clients = await checkoutClients(pool, connections);
   try {
     return await loopLoad(connections, seconds, async (w) => {

@@ -38,7 +38,11 @@ export async function expiryStorm(env: Env, apiUrl: string, n: number, stormSeco
     LOG_LEVEL: 'warn',
   });
   try {
-    await until(async () => (await scheduler.queue.getWorkers()).length > 0, 30_000, () => worker.stderr());
+    await until(
+      async () => (await scheduler.queue.getWorkers()).length > 0,
+      30_000,
+      () => worker.stderr(),
+    );
     const productId = await insertBenchProduct(env.pool, 2 * n);
     const busyProduct = await insertBenchProduct(env.pool, 10_000_000);
     const leadMs = 1_500;
@@ -52,11 +56,13 @@ export async function expiryStorm(env: Env, apiUrl: string, n: number, stormSeco
     );
     const dueAt = Date.now() + rows[0]!.delay_ms;
     for (let i = 0; i < rows.length; i += 1_000) {
-      await scheduler.queue.addBulk(rows.slice(i, i + 1_000).map((r) => ({
-        name: 'expire',
-        data: { holdId: r.id },
-        opts: { jobId: r.id, delay: r.delay_ms },
-      })));
+      await scheduler.queue.addBulk(
+        rows.slice(i, i + 1_000).map((r) => ({
+          name: 'expire',
+          data: { holdId: r.id },
+          opts: { jobId: r.id, delay: r.delay_ms },
+        })),
+      );
     }
     const storm = autocannonLoad({
       url: `${apiUrl}/api/holds`,
@@ -67,8 +73,16 @@ export async function expiryStorm(env: Env, apiUrl: string, n: number, stormSeco
       expectStatus: 201,
     });
     const active = async () =>
-      (await env.pool.query<{ n: number }>(`select count(*)::int as n from holds where product_id = $1 and status = 'active'`, [productId])).rows[0]!.n;
-    await until(async () => (await active()) === 0, 120_000, () => worker.stderr());
+      (
+        await env.pool.query<{ n: number }>(`select count(*)::int as n from holds where product_id = $1 and status = 'active'`, [
+          productId,
+        ])
+      ).rows[0]!.n;
+    await until(
+      async () => (await active()) === 0,
+      120_000,
+      () => worker.stderr(),
+    );
     const drainedSeconds = (Date.now() - dueAt) / 1000;
     const holdsDuringStorm = await storm;
     const stats = await env.pool.query<{ p50: number; p99: number; max: number }>(

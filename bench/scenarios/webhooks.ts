@@ -13,19 +13,24 @@ export async function webhooks(apiUrl: string, productId: number, n: number, con
   const http = httpClient(apiUrl, connections);
   try {
     const orderIds: number[] = [];
-    await itemsLoad(Array.from({ length: n }, (_, i) => i), connections, async () => {
-      const hold = await http.post('/api/holds', { product_id: productId, quantity: 1 });
-      if (hold.status !== 201) throw new Error(`hold for the webhook bench: ${hold.status} ${JSON.stringify(hold.body)}`);
-      const order = await http.post('/api/orders', { hold_id: hold.body.hold_id });
-      if (order.status !== 201) throw new Error(`order for the webhook bench: ${order.status} ${JSON.stringify(order.body)}`);
-      orderIds.push(order.body.order_id as number);
-      return true;
-    });
-    const pay = (orderId: number) => http.post('/api/payments/webhook', {
-      order_id: orderId,
-      payment_status: 'paid',
-      idempotency_key: `bench-pay-${orderId}`,
-    });
+    await itemsLoad(
+      Array.from({ length: n }, (_, i) => i),
+      connections,
+      async () => {
+        const hold = await http.post('/api/holds', { product_id: productId, quantity: 1 });
+        if (hold.status !== 201) throw new Error(`hold for the webhook bench: ${hold.status} ${JSON.stringify(hold.body)}`);
+        const order = await http.post('/api/orders', { hold_id: hold.body.hold_id });
+        if (order.status !== 201) throw new Error(`order for the webhook bench: ${order.status} ${JSON.stringify(order.body)}`);
+        orderIds.push(order.body.order_id as number);
+        return true;
+      },
+    );
+    const pay = (orderId: number) =>
+      http.post('/api/payments/webhook', {
+        order_id: orderId,
+        payment_status: 'paid',
+        idempotency_key: `bench-pay-${orderId}`,
+      });
     const applied = await itemsLoad(orderIds, connections, async (id) => {
       const res = await pay(id);
       return res.status === 200 && res.body.payment_status === 'paid';

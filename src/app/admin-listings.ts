@@ -1,10 +1,4 @@
-import {
-  listHoldRows,
-  listMovementRows,
-  listOrderRows,
-  listProductRows,
-  type Page,
-} from '../adapters/postgres/admin-queries.ts';
+import { listHoldRows, listMovementRows, listOrderRows, listProductRows, type Page } from '../adapters/postgres/admin-queries.ts';
 import { findProduct } from '../adapters/postgres/products.ts';
 import type { HoldEndedBy, HoldStatus } from '../domain/hold.ts';
 import type { PaymentStatus } from '../domain/order.ts';
@@ -37,7 +31,11 @@ async function paged<R, T>(page: Page, fetch: (p: Page) => Promise<R[]>, view: (
 
 /** Products with the available stock the database holds (the truth, not the mirror). */
 export const listProducts = (ctx: Ctx, page: Page): Promise<PageOf<ProductView>> =>
-  paged(page, (p) => listProductRows(ctx.pool, p), (r) => productView(r, r.available));
+  paged(
+    page,
+    (p) => listProductRows(ctx.pool, p),
+    (r) => productView(r, r.available),
+  );
 
 export interface MovementView {
   id: number;
@@ -55,18 +53,22 @@ export interface MovementView {
 /** A product's audit trail, newest first. */
 export async function listMovements(ctx: Ctx, productId: number, page: Page): Promise<PageOf<MovementView>> {
   if (!(await findProduct(ctx.pool, productId))) throw productNotFound(productId);
-  return paged(page, (p) => listMovementRows(ctx.pool, productId, p), (m) => ({
-    id: m.id,
-    product_id: m.product_id,
-    delta: m.delta,
-    reason: m.reason,
-    note: m.note,
-    hold_id: m.hold_id,
-    order_id: m.order_id,
-    available_after: m.available_after,
-    version: m.version,
-    created_at: m.created_at.toISOString(),
-  }));
+  return paged(
+    page,
+    (p) => listMovementRows(ctx.pool, productId, p),
+    (m) => ({
+      id: m.id,
+      product_id: m.product_id,
+      delta: m.delta,
+      reason: m.reason,
+      note: m.note,
+      hold_id: m.hold_id,
+      order_id: m.order_id,
+      available_after: m.available_after,
+      version: m.version,
+      created_at: m.created_at.toISOString(),
+    }),
+  );
 }
 
 export type AdminHoldView = HoldView & { ended_by: HoldEndedBy | null };
@@ -76,7 +78,11 @@ export const listHolds = (
   filter: { status?: HoldStatus | undefined; productId?: number | undefined },
   page: Page,
 ): Promise<PageOf<AdminHoldView>> =>
-  paged(page, (p) => listHoldRows(ctx.pool, filter, p), (h) => ({ ...holdView(h), ended_by: h.ended_by }));
+  paged(
+    page,
+    (p) => listHoldRows(ctx.pool, filter, p),
+    (h) => ({ ...holdView(h), ended_by: h.ended_by }),
+  );
 
 export const listOrders = (
   ctx: Ctx,

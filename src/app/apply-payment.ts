@@ -2,12 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction } from '../adapters/postgres/db.ts';
 import { findOrder, lockOrderId, returnOrderStock, setPaymentStatus, type OrderRow } from '../adapters/postgres/orders.ts';
-import {
-  claimPaymentEvent,
-  findPaymentEvent,
-  pendingPaymentEvents,
-  settlePaymentEvent,
-} from '../adapters/postgres/payments.ts';
+import { claimPaymentEvent, findPaymentEvent, pendingPaymentEvents, settlePaymentEvent } from '../adapters/postgres/payments.ts';
 import { DomainError, ErrorCode } from '../domain/errors.ts';
 import { decidePayment, type PaymentEventOutcome, type PaymentOutcome } from '../domain/order.ts';
 import { syncMirror } from './mirror-sync.ts';
@@ -47,10 +42,20 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
 
   const mirrorWrites: StockSnapshot[] = [];
   const result = await withTransaction(ctx.pool, async (tx): Promise<PaymentResult> => {
-    const eventId = await claimPaymentEvent(tx, { key: input.idempotencyKey, orderId: input.orderId, status: input.paymentStatus, fingerprint });
+    const eventId = await claimPaymentEvent(tx, {
+      key: input.idempotencyKey,
+      orderId: input.orderId,
+      status: input.paymentStatus,
+      fingerprint,
+    });
     if (eventId === null) {
       const stored = (await findPaymentEvent(tx, input.idempotencyKey))!;
-      return replay(ctx, { fingerprint: stored.fingerprint, status: stored.response_status, body: stored.response_body }, fingerprint, input.idempotencyKey);
+      return replay(
+        ctx,
+        { fingerprint: stored.fingerprint, status: stored.response_status, body: stored.response_body },
+        fingerprint,
+        input.idempotencyKey,
+      );
     }
     let order = await findOrder(tx, { id: input.orderId }, { forUpdate: true });
     if (!order) {
@@ -123,11 +128,9 @@ async function applyToOrder(
 function replay(ctx: Pick<AppContext, 'metrics'>, stored: StoredResponse, fingerprint: string, key: string): PaymentResult {
   if (stored.fingerprint !== fingerprint) {
     ctx.metrics.webhookHandled('key_reused');
-    throw new DomainError(
-      ErrorCode.IdempotencyKeyReused,
-      `Idempotency key "${key}" was already used with a different payload.`,
-      { idempotency_key: key },
-    );
+    throw new DomainError(ErrorCode.IdempotencyKeyReused, `Idempotency key "${key}" was already used with a different payload.`, {
+      idempotency_key: key,
+    });
   }
   ctx.metrics.webhookHandled('replayed');
   // Stored by this function earlier, so it has the shape it had then.
@@ -135,4 +138,6 @@ function replay(ctx: Pick<AppContext, 'metrics'>, stored: StoredResponse, finger
 }
 
 const fingerprintOf = (input: PaymentInput): string =>
-  createHash('sha256').update(JSON.stringify([input.orderId, input.paymentStatus])).digest('hex');
+  createHash('sha256')
+    .update(JSON.stringify([input.orderId, input.paymentStatus]))
+    .digest('hex');

@@ -10,11 +10,7 @@ export type ExpireHoldResult =
   | { kind: 'not-found' };
 
 /** Expires one hold if it is active and due by the database clock; harmless to run twice. */
-export async function expireHold(
-  ctx: AppContext,
-  holdId: string,
-  by: 'job' | 'request',
-): Promise<ExpireHoldResult> {
+export async function expireHold(ctx: AppContext, holdId: string, by: 'job' | 'request'): Promise<ExpireHoldResult> {
   const ended = await endHold(ctx.pool, holdId, 'expired', by);
   if (ended) {
     await syncMirror(ctx, [snapshotOf(ended)]);
@@ -34,10 +30,7 @@ export async function expireHold(
  * The sweeper: expires every overdue active hold, in batches, whatever happened to their jobs.
  * Returns how many it expired and each one's lag behind its expires_at.
  */
-export async function expireOverdueHolds(
-  ctx: AppContext,
-  batchSize = 500,
-): Promise<{ expired: number; lagsMs: number[] }> {
+export async function expireOverdueHolds(ctx: AppContext, batchSize = 500): Promise<{ expired: number; lagsMs: number[] }> {
   const lagsMs: number[] = [];
   for (;;) {
     const rows = await expireOverdueHoldRows(ctx.pool, batchSize);

@@ -30,10 +30,7 @@ export class ProductCatalog {
 }
 
 export async function getProduct(ctx: AppContext, catalog: ProductCatalog, id: number): Promise<ProductView> {
-  const [details, mirrored] = await Promise.all([
-    catalog.details(ctx, id),
-    ctx.mirror.read(id).catch(() => undefined),
-  ]);
+  const [details, mirrored] = await Promise.all([catalog.details(ctx, id), ctx.mirror.read(id).catch(() => undefined)]);
   if (!details) throw new DomainError(ErrorCode.ProductNotFound, `Product ${id} does not exist.`, { product_id: id });
   if (typeof mirrored === 'number') return productView(details, mirrored);
   // Missing (null) or unreachable (undefined): read the truth, and rebuild the key if it was missing.

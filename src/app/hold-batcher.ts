@@ -119,7 +119,11 @@ function settle(batch: Waiter[], rows: BatchAnswerRow[]): void {
         },
       });
     } else {
-      w.resolve({ kind: 'refused', leadsBatch, stock: { productId: row.product_id, available: row.available, version: row.version } });
+      w.resolve({
+        kind: 'refused',
+        leadsBatch,
+        stock: { productId: row.product_id, available: row.available, version: row.version },
+      });
     }
   });
 }

@@ -30,7 +30,10 @@ export interface InvariantReport {
 }
 
 /** Reads I1's numbers from one database snapshot and the mirror beside them, and checks both. */
-export async function checkInvariants(ctx: Pick<AppContext, 'pool' | 'mirror'>, ids: number[] | null = null): Promise<InvariantReport> {
+export async function checkInvariants(
+  ctx: Pick<AppContext, 'pool' | 'mirror'>,
+  ids: number[] | null = null,
+): Promise<InvariantReport> {
   const rows = await withTransaction(ctx.pool, (tx) => readStockFigures(tx, ids), { isolation: 'repeatable read' });
   const figures: StockFigures[] = [];
   for (const r of rows) {

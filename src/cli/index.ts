@@ -38,7 +38,7 @@ const commands: Record<string, Command> = {
   },
   reconcile: {
     summary: 're-copy database stock into the Redis mirror and report drift repaired',
-    help: 'Copies every product\'s available stock from PostgreSQL into Redis with the versioned compare-and-set.',
+    help: "Copies every product's available stock from PostgreSQL into Redis with the versioned compare-and-set.",
     run: () => reconcileCommand(loadConfig()),
   },
   check: {

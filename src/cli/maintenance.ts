@@ -65,7 +65,8 @@ export async function reconcileCommand(config: Config): Promise<void> {
   }
   const report = await withRuntime(config, (rt) => reconcile(rt.ctx));
   out(`Reconciled ${report.products} product(s); repaired ${report.repaired.length}.`);
-  for (const r of report.repaired) out(`  product ${r.productId}: mirror ${r.result === 'created' ? 'was missing' : 'differed'}, now equals the database`);
+  for (const r of report.repaired)
+    out(`  product ${r.productId}: mirror ${r.result === 'created' ? 'was missing' : 'differed'}, now equals the database`);
 }
 
 export async function check(config: Config): Promise<number> {
@@ -88,8 +89,10 @@ export async function check(config: Config): Promise<number> {
   for (const r of rows) out(line(r));
   out();
   for (const v of report.violations) out(`VIOLATION ${v.invariant} product ${v.productId}: ${v.message}`);
-  out(report.violations.length === 0
-    ? `All invariants hold for ${report.figures.length} product(s).`
-    : `${report.violations.length} violation(s).`);
+  out(
+    report.violations.length === 0
+      ? `All invariants hold for ${report.figures.length} product(s).`
+      : `${report.violations.length} violation(s).`,
+  );
   return report.violations.length === 0 ? 0 : 1;
 }

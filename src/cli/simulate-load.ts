@@ -53,7 +53,13 @@ export class RecordingClient {
     this.pool = new Pool(url, { connections, keepAliveTimeout: 30_000 });
   }
 
-  async call(endpoint: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}) {
+  async call(
+    endpoint: string,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const stats = this.stats(endpoint);
     const raw = body === undefined ? undefined : JSON.stringify(body);
     const t0 = performance.now();
@@ -114,7 +120,11 @@ export async function playSale(plan: SalePlan, stockOnOffer: number, onProgress:
     if (signer) {
       const id = `msg_${randomUUID()}`;
       const at = new Date();
-      Object.assign(headers, { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signer.sign(id, at, payload) });
+      Object.assign(headers, {
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': signer.sign(id, at, payload),
+      });
     }
     const res = await client.call('POST /api/payments/webhook', 'POST', '/api/payments/webhook', JSON.parse(payload), headers);
     return res.status === 200 && res.body?.payment_status === status;
@@ -128,9 +138,19 @@ export async function playSale(plan: SalePlan, stockOnOffer: number, onProgress:
     if (res.status !== 201) return;
     granted += quantity;
     if (soldOutMs === null && granted >= stockOnOffer) soldOutMs = performance.now() - startedAt;
-    const hold: HoldRecord = { id: res.body.hold_id, productId, quantity, expiresAt: Date.parse(res.body.expires_at), fate: 'abandoned' };
+    const hold: HoldRecord = {
+      id: res.body.hold_id,
+      productId,
+      quantity,
+      expiresAt: Date.parse(res.body.expires_at),
+      fate: 'abandoned',
+    };
     holds.push(hold);
-    const fate = pick<HoldRecord['fate']>([['ordered', plan.orderShare], ['released', plan.releaseShare], ['abandoned', Math.max(0, 1 - plan.orderShare - plan.releaseShare)]]);
+    const fate = pick<HoldRecord['fate']>([
+      ['ordered', plan.orderShare],
+      ['released', plan.releaseShare],
+      ['abandoned', Math.max(0, 1 - plan.orderShare - plan.releaseShare)],
+    ]);
     if (fate === 'released') {
       const r = await client.call('DELETE /api/holds/{id}', 'DELETE', `/api/holds/${hold.id}`);
       hold.fate = r.status === 200 ? 'released' : 'abandoned';
@@ -141,7 +161,11 @@ export async function playSale(plan: SalePlan, stockOnOffer: number, onProgress:
         return;
       }
       hold.fate = 'ordered';
-      const payment = pick<'paid' | 'failed' | 'unpaid'>([['paid', plan.payShare], ['failed', plan.failShare], ['unpaid', Math.max(0, 1 - plan.payShare - plan.failShare)]]);
+      const payment = pick<'paid' | 'failed' | 'unpaid'>([
+        ['paid', plan.payShare],
+        ['failed', plan.failShare],
+        ['unpaid', Math.max(0, 1 - plan.payShare - plan.failShare)],
+      ]);
       hold.order = { id: r.body.order_id, payment, paymentApplied: false };
       if (payment !== 'unpaid') hold.order.paymentApplied = await webhook(r.body.order_id, payment);
     }

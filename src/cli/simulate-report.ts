@@ -70,10 +70,15 @@ export function renderSummary(s: SimulationSummary): string {
       String(e.p50_ms),
       String(e.p95_ms),
       String(e.p99_ms),
-      Object.entries(e.statuses).map(([k, v]) => `${k}:${v}`).join(' ') + (e.errors ? ` errors:${e.errors}` : ''),
+      Object.entries(e.statuses)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' ') + (e.errors ? ` errors:${e.errors}` : ''),
     ]),
   );
-  const outcomes = grid(['outcome', 'count'], Object.entries(s.outcomes).map(([k, v]) => [k, String(v)]));
+  const outcomes = grid(
+    ['outcome', 'count'],
+    Object.entries(s.outcomes).map(([k, v]) => [k, String(v)]),
+  );
   const products = grid(
     ['product', 'on offer', 'available after'],
     s.products.map((p) => [String(p.id), String(p.stock_on_offer), p.available_after === null ? '?' : String(p.available_after)]),
@@ -104,7 +109,9 @@ export function progressBar(total: number): { update(done: number): void; end():
     const width = 30;
     const filled = Math.round((done / total) * width);
     const rate = done / ((performance.now() - started) / 1000 || 1);
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} buyers  ${Math.round(rate)} buyers/s `);
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} buyers  ${Math.round(rate)} buyers/s `,
+    );
   };
   return {
     update(done) {

@@ -101,10 +101,7 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
     const statuses = await settleHolds(admin, sale.holds, settleUntil);
     const after = new Map<number, number | null>();
     for (const id of plan.productIds) after.set(id, await availableStock(admin, id).catch(() => null));
-    const checks = [
-      ...accountingChecks(sale.holds, statuses, onOffer, after),
-      ...(await databaseChecks(config, plan)),
-    ];
+    const checks = [...accountingChecks(sale.holds, statuses, onOffer, after), ...(await databaseChecks(config, plan))];
     const summary: SimulationSummary = {
       url: plan.url,
       buyers: plan.buyers,
@@ -125,14 +122,19 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
 }
 
 async function createProducts(http: RecordingClient, config: Config, n: number, stock: number): Promise<number[]> {
-  if (!config.ADMIN_TOKEN) throw usageError('--create needs ADMIN_TOKEN (the service\'s admin token) in the environment');
+  if (!config.ADMIN_TOKEN) throw usageError("--create needs ADMIN_TOKEN (the service's admin token) in the environment");
   const ids: number[] = [];
   for (let i = 0; i < n; i++) {
-    const res = await http.call('POST /api/admin/products', 'POST', '/api/admin/products',
+    const res = await http.call(
+      'POST /api/admin/products',
+      'POST',
+      '/api/admin/products',
       { name: `Simulated flash sale item ${i + 1}`, price: 9.99, stock },
-      { authorization: `Bearer ${config.ADMIN_TOKEN}` });
+      { authorization: `Bearer ${config.ADMIN_TOKEN}` },
+    );
     const id = res.body?.id ?? res.body?.product_id;
-    if (res.status !== 201 || typeof id !== 'number') throw new Error(`could not create a product: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 201 || typeof id !== 'number')
+      throw new Error(`could not create a product: ${res.status} ${JSON.stringify(res.body)}`);
     ids.push(id);
   }
   return ids;
@@ -149,14 +151,17 @@ async function settleHolds(http: RecordingClient, holds: HoldRecord[], until: nu
   const result = new Map<string, { status: string; payment?: string }>();
   for (;;) {
     let live = 0;
-    await Promise.all(holds.map(async (h) => {
-      if (result.get(h.id)?.status !== undefined && result.get(h.id)!.status !== 'active') return;
-      const res = await http.call('GET /api/holds/{id}', 'GET', `/api/holds/${h.id}`);
-      const entry: { status: string; payment?: string } = { status: res.body?.status ?? `http ${res.status}` };
-      if (h.order) entry.payment = (await http.call('GET /api/orders/{id}', 'GET', `/api/orders/${h.order.id}`)).body?.payment_status;
-      if (entry.status === 'active') live++;
-      result.set(h.id, entry);
-    }));
+    await Promise.all(
+      holds.map(async (h) => {
+        if (result.get(h.id)?.status !== undefined && result.get(h.id)!.status !== 'active') return;
+        const res = await http.call('GET /api/holds/{id}', 'GET', `/api/holds/${h.id}`);
+        const entry: { status: string; payment?: string } = { status: res.body?.status ?? `http ${res.status}` };
+        if (h.order)
+          entry.payment = (await http.call('GET /api/orders/{id}', 'GET', `/api/orders/${h.order.id}`)).body?.payment_status;
+        if (entry.status === 'active') live++;
+        result.set(h.id, entry);
+      }),
+    );
     if (live === 0 || Date.now() >= until) return result;
     await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(50, until - Date.now()))));
   }
@@ -175,11 +180,12 @@ function accountingChecks(
   checks.push({
     name: 'every hold final',
     ok: overdue.length > 0 ? false : live.length > 0 ? null : true,
-    detail: overdue.length > 0
-      ? `${overdue.length} hold(s) still active more than 5 s after expires_at`
-      : live.length > 0
-        ? `${live.length} hold(s) still live, due by ${new Date(Math.max(...live.map((h) => h.expiresAt))).toISOString()}; pass --settle to wait`
-        : `${holds.length} hold(s) confirmed, released or expired`,
+    detail:
+      overdue.length > 0
+        ? `${overdue.length} hold(s) still active more than 5 s after expires_at`
+        : live.length > 0
+          ? `${live.length} hold(s) still live, due by ${new Date(Math.max(...live.map((h) => h.expiresAt))).toISOString()}; pass --settle to wait`
+          : `${holds.length} hold(s) confirmed, released or expired`,
   });
   const wrong = holds.filter((h) => {
     const s = statuses.get(h.id);
@@ -187,13 +193,27 @@ function accountingChecks(
     if (h.fate === 'released') return s?.status !== 'released';
     return false;
   });
-  checks.push({ name: 'orders, payments and releases took effect once', ok: wrong.length === 0, detail: wrong.length === 0 ? 'every acknowledged action is reflected' : `${wrong.length} hold(s) differ from what the service acknowledged` });
+  checks.push({
+    name: 'orders, payments and releases took effect once',
+    ok: wrong.length === 0,
+    detail:
+      wrong.length === 0
+        ? 'every acknowledged action is reflected'
+        : `${wrong.length} hold(s) differ from what the service acknowledged`,
+  });
   for (const [id, offered] of onOffer) {
     const mine = holds.filter((h) => h.productId === id);
     const held = mine.filter((h) => statuses.get(h.id)?.status === 'active').reduce((s, h) => s + h.quantity, 0);
-    const ordered = mine.filter((h) => statuses.get(h.id)?.status === 'confirmed' && statuses.get(h.id)?.payment !== 'failed').reduce((s, h) => s + h.quantity, 0);
+    const ordered = mine
+      .filter((h) => statuses.get(h.id)?.status === 'confirmed' && statuses.get(h.id)?.payment !== 'failed')
+      .reduce((s, h) => s + h.quantity, 0);
     const available = after.get(id);
-    const ok = held + ordered <= offered && available !== null && available !== undefined && available >= 0 && available === offered - held - ordered;
+    const ok =
+      held + ordered <= offered &&
+      available !== null &&
+      available !== undefined &&
+      available >= 0 &&
+      available === offered - held - ordered;
     checks.push({
       name: `no oversell, product ${id}`,
       ok,
@@ -205,7 +225,14 @@ function accountingChecks(
 
 /** `flashsale check` logic on the products of this run, when the database is reachable. */
 async function databaseChecks(config: Config, plan: SalePlan): Promise<Check[]> {
-  if (!config.DATABASE_URL) return [{ name: 'Redis = database', ok: null, detail: 'not checked: set DATABASE_URL (and REDIS_URL) to compare with the database' }];
+  if (!config.DATABASE_URL)
+    return [
+      {
+        name: 'Redis = database',
+        ok: null,
+        detail: 'not checked: set DATABASE_URL (and REDIS_URL) to compare with the database',
+      },
+    ];
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 2, applicationName: 'flashsale-simulate' });
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL) : null;
   const http = redis ? null : new RecordingClient(plan.url, 4);
@@ -217,14 +244,17 @@ async function databaseChecks(config: Config, plan: SalePlan): Promise<Check[]> 
     if (report instanceof Error) {
       return [{ name: 'Redis = database', ok: null, detail: `not checked: the database could not be read (${report.message})` }];
     }
-    const source = redis ? 'Redis' : 'the service\'s GET /api/products/{id}';
-    return [{
-      name: `database stock equation and ${source} = database`,
-      ok: report.violations.length === 0 && report.figures.length === plan.productIds.length,
-      detail: report.violations.length === 0
-        ? `${report.figures.length} product(s) checked`
-        : report.violations.map((v) => `${v.invariant} product ${v.productId}: ${v.message}`).join('; '),
-    }];
+    const source = redis ? 'Redis' : "the service's GET /api/products/{id}";
+    return [
+      {
+        name: `database stock equation and ${source} = database`,
+        ok: report.violations.length === 0 && report.figures.length === plan.productIds.length,
+        detail:
+          report.violations.length === 0
+            ? `${report.figures.length} product(s) checked`
+            : report.violations.map((v) => `${v.invariant} product ${v.productId}: ${v.message}`).join('; '),
+      },
+    ];
   } finally {
     redis?.disconnect();
     await http?.close();

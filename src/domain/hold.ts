@@ -31,8 +31,7 @@ const transitions: Record<HoldStatus, readonly HoldStatus[]> = {
   released: [],
 };
 
-export const canTransitionHold = (from: HoldStatus, to: HoldStatus): boolean =>
-  transitions[from].includes(to);
+export const canTransitionHold = (from: HoldStatus, to: HoldStatus): boolean => transitions[from].includes(to);
 
 /** The error a client gets when it tries to use a hold that is no longer active. */
 export function holdNotActiveError(hold: Pick<Hold, 'id' | 'status'>): DomainError {
@@ -43,10 +42,6 @@ export function holdNotActiveError(hold: Pick<Hold, 'id' | 'status'>): DomainErr
     case 'released':
       return new DomainError(ErrorCode.HoldReleased, `Hold ${hold.id} was released.`, details);
     default:
-      return new DomainError(
-        ErrorCode.HoldConfirmed,
-        `Hold ${hold.id} was already turned into an order.`,
-        details,
-      );
+      return new DomainError(ErrorCode.HoldConfirmed, `Hold ${hold.id} was already turned into an order.`, details);
   }
 }

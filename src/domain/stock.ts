@@ -10,10 +10,7 @@ export type MovementReason = 'initial' | 'hold' | 'hold_released' | 'hold_expire
 export const MAX_TOTAL_STOCK = 1_000_000_000;
 
 /** Why a stock adjustment was refused, decided from the product's figures after the refusal. */
-export function adjustmentRefusal(
-  p: { id: number; available: number; total_stock: number },
-  delta: number,
-): DomainError | null {
+export function adjustmentRefusal(p: { id: number; available: number; total_stock: number }, delta: number): DomainError | null {
   if (p.available + delta < 0) {
     return new DomainError(
       ErrorCode.StockBelowZero,

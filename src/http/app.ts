@@ -48,10 +48,7 @@ declare module 'fastify' {
 export const BODY_LIMIT = 64 * 1024;
 
 /** The HTTP shell: plugins first, then routes. Every dependency comes in through `deps`. */
-export async function buildApp(
-  deps: FlashsaleDeps,
-  opts: { logger?: FastifyBaseLogger } = {},
-): Promise<FastifyInstance> {
+export async function buildApp(deps: FlashsaleDeps, opts: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,

@@ -50,8 +50,16 @@ export function expirySchedulerContract(make: () => Promise<ExpiryQueueHarness>)
     await startConsumer();
     await q.scheduler.schedule('hold-twice', 200);
     await q.scheduler.schedule('hold-twice', 10_000);
-    await eventually(async () => firedCount('hold-twice'), (n) => n === 1, 3_000);
-    await eventually(() => q.scheduler.depth(), (d) => d === 0, 3_000);
+    await eventually(
+      async () => firedCount('hold-twice'),
+      (n) => n === 1,
+      3_000,
+    );
+    await eventually(
+      () => q.scheduler.depth(),
+      (d) => d === 0,
+      3_000,
+    );
   });
 
   it('cancel removes a pending job; cancelling an unknown id is harmless', async () => {
@@ -67,11 +75,19 @@ export function expirySchedulerContract(make: () => Promise<ExpiryQueueHarness>)
     const start = Date.now();
     await q.scheduler.schedule('hold-late', 400);
     await q.scheduler.schedule('hold-now', 0);
-    await eventually(async () => fired.length, (n) => n >= 2, 5_000);
+    await eventually(
+      async () => fired.length,
+      (n) => n >= 2,
+      5_000,
+    );
     expect(fired[0]!.holdId).toBe('hold-now');
     expect(fired[1]!.holdId).toBe('hold-late');
     expect(fired[1]!.at - start).toBeGreaterThanOrEqual(390);
-    await eventually(() => q.scheduler.depth(), (d) => d === 0, 5_000);
+    await eventually(
+      () => q.scheduler.depth(),
+      (d) => d === 0,
+      5_000,
+    );
     await sleep(500);
     expect(fired.map((f) => f.holdId).sort()).toEqual(['hold-late', 'hold-now']);
   });
@@ -81,7 +97,11 @@ export function expirySchedulerContract(make: () => Promise<ExpiryQueueHarness>)
     await q.scheduler.schedule('hold-cancelled', 300);
     await q.scheduler.schedule('hold-kept', 300);
     await q.scheduler.cancel('hold-cancelled');
-    await eventually(async () => firedCount('hold-kept'), (n) => n === 1, 5_000);
+    await eventually(
+      async () => firedCount('hold-kept'),
+      (n) => n === 1,
+      5_000,
+    );
     await sleep(300);
     expect(firedCount('hold-cancelled')).toBe(0);
     expect(await q.scheduler.depth()).toBe(0);
@@ -92,16 +112,32 @@ export function expirySchedulerContract(make: () => Promise<ExpiryQueueHarness>)
     await sleep(400);
     expect(await q.scheduler.depth()).toBe(1);
     await startConsumer();
-    await eventually(async () => firedCount('hold-waiting'), (n) => n === 1, 5_000);
-    await eventually(() => q.scheduler.depth(), (d) => d === 0, 5_000);
+    await eventually(
+      async () => firedCount('hold-waiting'),
+      (n) => n === 1,
+      5_000,
+    );
+    await eventually(
+      () => q.scheduler.depth(),
+      (d) => d === 0,
+      5_000,
+    );
   });
 
   it('an id can be scheduled again once its job is done', async () => {
     await startConsumer();
     await q.scheduler.schedule('hold-again', 0);
-    await eventually(() => q.scheduler.depth(), (d) => d === 0 && firedCount('hold-again') === 1, 5_000);
+    await eventually(
+      () => q.scheduler.depth(),
+      (d) => d === 0 && firedCount('hold-again') === 1,
+      5_000,
+    );
     await q.scheduler.schedule('hold-again', 0);
-    await eventually(async () => firedCount('hold-again'), (n) => n === 2, 5_000);
+    await eventually(
+      async () => firedCount('hold-again'),
+      (n) => n === 2,
+      5_000,
+    );
   });
 
   it('a job that fails is retried after a backoff, then done', async () => {
@@ -110,11 +146,19 @@ export function expirySchedulerContract(make: () => Promise<ExpiryQueueHarness>)
       if (failures++ === 0) throw new Error('database unavailable for a moment');
     });
     await q.scheduler.schedule('hold-retried', 0);
-    await eventually(async () => firedCount('hold-retried'), (n) => n === 2, 5_000);
+    await eventually(
+      async () => firedCount('hold-retried'),
+      (n) => n === 2,
+      5_000,
+    );
     const [first, second] = fired;
     // The queue's policy: exponential backoff starting at 500 ms.
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(450);
-    await eventually(() => q.scheduler.depth(), (d) => d === 0, 5_000);
+    await eventually(
+      () => q.scheduler.depth(),
+      (d) => d === 0,
+      5_000,
+    );
     await sleep(300);
     expect(firedCount('hold-retried')).toBe(2);
   });

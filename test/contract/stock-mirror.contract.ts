@@ -59,7 +59,9 @@ export function stockMirrorContract(make: () => Promise<StockMirror>): void {
       const j = (i * 7919 + 13) % (i + 1);
       [versions[i], versions[j]] = [versions[j]!, versions[i]!];
     }
-    const results = await Promise.all(versions.map((version) => mirror.write({ productId: 1, available: 1000 - version, version })));
+    const results = await Promise.all(
+      versions.map((version) => mirror.write({ productId: 1, available: 1000 - version, version })),
+    );
     expect(await mirror.read(1)).toBe(800);
     // Exactly one write created the key; the newest version was never refused.
     expect(results.filter((r) => r === 'created')).toHaveLength(1);

@@ -40,7 +40,10 @@ const env = (extra: Record<string, string> = {}) => ({
 });
 
 function serve(port: number, extra: Record<string, string> = {}): Served {
-  const child = spawn('node', ['bin/flashsale.js', 'serve'], { env: env({ PORT: String(port), ...extra }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', ['bin/flashsale.js', 'serve'], {
+    env: env({ PORT: String(port), ...extra }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
@@ -68,7 +71,10 @@ async function ready(port: number, served: Served): Promise<void> {
   await eventually(
     async () => {
       if (served.child.exitCode !== null) throw new Error(`serve exited early:\n${served.output()}`);
-      return http(port, 'GET', '/health/ready').then((r) => r.status, () => 0);
+      return http(port, 'GET', '/health/ready').then(
+        (r) => r.status,
+        () => 0,
+      );
     },
     (status) => status === 200,
     90_000,
@@ -125,10 +131,18 @@ describe('zero-setup embedded mode through the CLI', () => {
     const order = await http(HTTP_PORT, 'POST', '/api/orders', { hold_id: hold.body.hold_id });
     expect(order.status).toBe(201);
     const orderId = order.body.order_id as number;
-    const paid = await http(HTTP_PORT, 'POST', '/api/payments/webhook', { order_id: orderId, payment_status: 'paid', idempotency_key: 'evt-e2e-1' });
+    const paid = await http(HTTP_PORT, 'POST', '/api/payments/webhook', {
+      order_id: orderId,
+      payment_status: 'paid',
+      idempotency_key: 'evt-e2e-1',
+    });
     expect(paid.status).toBe(200);
     expect(paid.body.payment_status).toBe('paid');
-    const replay = await http(HTTP_PORT, 'POST', '/api/payments/webhook', { order_id: orderId, payment_status: 'paid', idempotency_key: 'evt-e2e-1' });
+    const replay = await http(HTTP_PORT, 'POST', '/api/payments/webhook', {
+      order_id: orderId,
+      payment_status: 'paid',
+      idempotency_key: 'evt-e2e-1',
+    });
     expect(replay.status).toBe(200);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect((await http(HTTP_PORT, 'GET', '/api/products/1')).body.available_stock).toBe(98);
@@ -161,7 +175,11 @@ describe('zero-setup embedded mode through the CLI', () => {
     expect((await http(HTTP_PORT, 'GET', `/api/holds/${hold.body.hold_id}`)).body.status).toBe('confirmed');
     expect((await http(HTTP_PORT, 'GET', '/api/products/1')).body.available_stock).toBe(98);
     // The webhook's key was kept in the database: a replay after the restart still changes nothing.
-    const lateReplay = await http(HTTP_PORT, 'POST', '/api/payments/webhook', { order_id: orderId, payment_status: 'paid', idempotency_key: 'evt-e2e-1' });
+    const lateReplay = await http(HTTP_PORT, 'POST', '/api/payments/webhook', {
+      order_id: orderId,
+      payment_status: 'paid',
+      idempotency_key: 'evt-e2e-1',
+    });
     expect(lateReplay.headers['idempotent-replayed']).toBe('true');
     expect(await stop(restarted)).toBe(0);
   });
@@ -182,12 +200,19 @@ describe('zero-setup embedded mode through the CLI', () => {
     await ready(HTTP_PORT, second);
     expect(second.output()).toContain('adopting the embedded PostgreSQL left running by a process that was killed');
     expect(await postmasterPid()).toBe(pgPid);
-    expect((await http(HTTP_PORT, 'GET', `/api/holds/${hold.body.hold_id}`)).body).toMatchObject({ status: 'active', quantity: 5 });
+    expect((await http(HTTP_PORT, 'GET', `/api/holds/${hold.body.hold_id}`)).body).toMatchObject({
+      status: 'active',
+      quantity: 5,
+    });
     expect((await http(HTTP_PORT, 'GET', '/api/products/2')).body.available_stock).toBe(45);
 
     expect(await stop(second)).toBe(0);
     // It is not this process's child: it may linger a moment as a zombie until init reaps it.
-    await eventually(async () => alive(pgPid), (a) => !a, 5_000);
+    await eventually(
+      async () => alive(pgPid),
+      (a) => !a,
+      5_000,
+    );
     expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
   });
 

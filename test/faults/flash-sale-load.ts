@@ -51,9 +51,25 @@ export async function runFlashSale(opts: LoadOptions): Promise<LoadResult> {
   const acked: Acknowledged = { holds: new Map(), releases: new Set(), orders: new Map(), payments: new Map() };
   const until = Date.now() + opts.durationMs;
 
-  const call = async (api: number, route: Exchange['route'], method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<Exchange> => {
+  const call = async (
+    api: number,
+    route: Exchange['route'],
+    method: 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<Exchange> => {
     const startedAt = Date.now();
-    const ex: Exchange = { api, method, route, status: null, contentType: '', failure: null, startedAt, endedAt: 0, body: undefined };
+    const ex: Exchange = {
+      api,
+      method,
+      route,
+      status: null,
+      contentType: '',
+      failure: null,
+      startedAt,
+      endedAt: 0,
+      body: undefined,
+    };
     try {
       const res = await request(opts.apiUrls[api]! + path, {
         method,
@@ -107,8 +123,11 @@ export async function runFlashSale(opts: LoadOptions): Promise<LoadResult> {
       const event = { order_id: orderId, payment_status: outcome, idempotency_key: randomUUID() };
       const sends = [event];
       if (Math.random() < 0.3) sends.push(event); // the provider retries the same event
-      if (Math.random() < 0.1) sends.push({ ...event, payment_status: outcome === 'paid' ? 'failed' : 'paid', idempotency_key: randomUUID() });
-      const answers = await Promise.all(sends.map((e, i) => call((api + i) % opts.apiUrls.length, 'webhook', 'POST', '/api/payments/webhook', e)));
+      if (Math.random() < 0.1)
+        sends.push({ ...event, payment_status: outcome === 'paid' ? 'failed' : 'paid', idempotency_key: randomUUID() });
+      const answers = await Promise.all(
+        sends.map((e, i) => call((api + i) % opts.apiUrls.length, 'webhook', 'POST', '/api/payments/webhook', e)),
+      );
       for (const a of answers) {
         if (a.status !== 200) continue;
         const seen = acked.payments.get(orderId) ?? [];

@@ -40,11 +40,17 @@ export const MIRROR_HEAL_BOUND_MS = 5_000;
  */
 export async function runScenario(opts: ScenarioOptions) {
   const cluster = new Cluster(opts.ports, opts.holdTtlSeconds);
-  const probe = new Redis(`redis://127.0.0.1:${opts.ports.redis}`, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 });
+  const probe = new Redis(`redis://127.0.0.1:${opts.ports.redis}`, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: 500,
+  });
   probe.on('error', () => {});
   try {
     await cluster.start();
-    const products = await Promise.all([300, 150, 60].map((stock, i) => insertProduct(cluster.db.pool, { name: `fault sale ${i}`, price: 10 + i, stock })));
+    const products = await Promise.all(
+      [300, 150, 60].map((stock, i) => insertProduct(cluster.db.pool, { name: `fault sale ${i}`, price: 10 + i, stock })),
+    );
     const productIds = products.map((p) => p.id);
     const readMirror = async (id: number) => {
       const v = await probe.get(stockKey('', id));

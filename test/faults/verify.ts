@@ -10,7 +10,12 @@ import { sleep } from './harness.ts';
  * zero and available + held + ordered always equal to the total stock. The mirror may lag under
  * load, so it is only checked for going negative here; its equality is checked at the end.
  */
-export function sampleStock(pool: pg.Pool, productIds: number[], readMirror: (id: number) => Promise<number | null>, everyMs = 100) {
+export function sampleStock(
+  pool: pg.Pool,
+  productIds: number[],
+  readMirror: (id: number) => Promise<number | null>,
+  everyMs = 100,
+) {
   const violations: Violation[] = [];
   let samples = 0;
   let failedSamples = 0;
@@ -22,10 +27,18 @@ export function sampleStock(pool: pg.Pool, productIds: number[], readMirror: (id
         const rows = await withTransaction(pool, (tx) => readStockFigures(tx, productIds), { isolation: 'repeatable read' });
         for (const r of rows) {
           minAvailable = Math.min(minAvailable, r.available);
-          const figures: StockFigures = { productId: r.id, totalStock: r.total_stock, available: r.available, held: r.held, ordered: r.ordered, mirrored: r.available };
+          const figures: StockFigures = {
+            productId: r.id,
+            totalStock: r.total_stock,
+            available: r.available,
+            held: r.held,
+            ordered: r.ordered,
+            mirrored: r.available,
+          };
           violations.push(...checkStockFigures(figures));
           const mirrored = await readMirror(r.id).catch(() => null);
-          if (mirrored !== null && mirrored < 0) violations.push({ productId: r.id, invariant: 'I2', message: `mirror is ${mirrored}` });
+          if (mirrored !== null && mirrored < 0)
+            violations.push({ productId: r.id, invariant: 'I2', message: `mirror is ${mirrored}` });
         }
         samples++;
       } catch {
@@ -77,25 +90,31 @@ export async function verifyAcknowledged(pool: pg.Pool, acked: Acknowledged): Pr
   for (const [id, want] of acked.holds) {
     const got = holds.get(id);
     if (!got) problems.push(`acknowledged hold ${id} is missing`);
-    else if (got.product_id !== want.productId || got.quantity !== want.quantity) problems.push(`hold ${id} changed: ${JSON.stringify(got)}`);
+    else if (got.product_id !== want.productId || got.quantity !== want.quantity)
+      problems.push(`hold ${id} changed: ${JSON.stringify(got)}`);
     else if (acked.releases.has(id) && got.status !== 'released') problems.push(`released hold ${id} is ${got.status}`);
     else if (got.status === 'confirmed' && got.order_id === null) problems.push(`confirmed hold ${id} has no order`);
-    else if (got.status !== 'confirmed' && got.order_id !== null) problems.push(`hold ${id} is ${got.status} but has order ${got.order_id}`);
+    else if (got.status !== 'confirmed' && got.order_id !== null)
+      problems.push(`hold ${id} is ${got.status} but has order ${got.order_id}`);
   }
-  const { rows: orderRows } = await pool.query(`select id, hold_id, payment_status from orders where id = any($1::bigint[])`, [[...acked.orders.keys()]]);
+  const { rows: orderRows } = await pool.query(`select id, hold_id, payment_status from orders where id = any($1::bigint[])`, [
+    [...acked.orders.keys()],
+  ]);
   const orders = new Map<number, { hold_id: string; payment_status: string }>(orderRows.map((r) => [r.id, r]));
   for (const [id, want] of acked.orders) {
     const got = orders.get(id);
     if (!got) problems.push(`acknowledged order ${id} is missing`);
     else if (got.hold_id !== want.holdId) problems.push(`order ${id} belongs to hold ${got.hold_id}, not ${want.holdId}`);
-    else if (holds.get(want.holdId)?.status !== 'confirmed') problems.push(`order ${id}'s hold is ${holds.get(want.holdId)?.status}`);
+    else if (holds.get(want.holdId)?.status !== 'confirmed')
+      problems.push(`order ${id}'s hold is ${holds.get(want.holdId)?.status}`);
   }
   let paymentsChecked = 0;
   for (const [orderId, answered] of acked.payments) {
     paymentsChecked += answered.length;
     const status = orders.get(orderId)?.payment_status;
     // A terminal status never changes, so every 200 answer reports the one status it has now.
-    if (answered.some((s) => s !== status)) problems.push(`order ${orderId} is ${status}; webhooks answered ${answered.join(',')}`);
+    if (answered.some((s) => s !== status))
+      problems.push(`order ${orderId} is ${status}; webhooks answered ${answered.join(',')}`);
   }
   return { holdsChecked: acked.holds.size, ordersChecked: acked.orders.size, paymentsChecked, problems };
 }
@@ -122,7 +141,13 @@ export async function verifyLedger(pool: pg.Pool, productIds: number[]): Promise
 export async function expiryLags(
   pool: pg.Pool,
   resumedAt?: number,
-): Promise<{ expired: number; maxLagMs: number; p99LagMs: number; byPath: Record<string, number>; endedOverASecondLate: number }> {
+): Promise<{
+  expired: number;
+  maxLagMs: number;
+  p99LagMs: number;
+  byPath: Record<string, number>;
+  endedOverASecondLate: number;
+}> {
   const { rows } = await pool.query<{ lag: number; ended_by: string; raw_lag: number }>(
     `select extract(epoch from ended_at - greatest(expires_at, to_timestamp($1::float8 / 1000))) * 1000 as lag, ended_by,
             extract(epoch from ended_at - expires_at) * 1000 as raw_lag

@@ -37,7 +37,22 @@ export const INJECTIONS = [
 ];
 
 /** Numbers no id or quantity accepts: zero, negatives, fractions, past 2^53, past what JSON can hold. */
-export const BAD_NUMBERS = [0, -1, -0.5, 0.5, 1.5, -(2 ** 31), 2 ** 31, 2 ** 53, 2 ** 53 + 2, 2 ** 64, 1e21, 1e308, -1e308, 1_000_001];
+export const BAD_NUMBERS = [
+  0,
+  -1,
+  -0.5,
+  0.5,
+  1.5,
+  -(2 ** 31),
+  2 ** 31,
+  2 ** 53,
+  2 ** 53 + 2,
+  2 ** 64,
+  1e21,
+  1e308,
+  -1e308,
+  1_000_001,
+];
 
 /** Raw JSON number texts JSON.parse turns into surprising values. */
 export const BAD_NUMBER_TEXTS = ['1e400', '-1e400', '1E-400', '9007199254740993', '1.5e0', '-0', '0.0', '1e-7'];
@@ -80,9 +95,14 @@ export const badPathSegment: fc.Arbitrary<string> = fc
 /** Arbitrary JSON documents, top-level anything: arrays, scalars, objects with odd keys. */
 export const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
-  fc.dictionary(fc.oneof(fc.constantFrom('product_id', 'quantity', 'hold_id', 'order_id', 'payment_status', 'idempotency_key'), fc.string()), jsonish),
+  fc.dictionary(
+    fc.oneof(fc.constantFrom('product_id', 'quantity', 'hold_id', 'order_id', 'payment_status', 'idempotency_key'), fc.string()),
+    jsonish,
+  ),
 );
 
 /** Percent-encodes every UTF-8 byte, so even a lone surrogate (sent as U+FFFD) makes a valid URL. */
 export const encodeSegment = (s: string): string =>
-  Array.from(Buffer.from(s, 'utf8'), (b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`)).join('');
+  Array.from(Buffer.from(s, 'utf8'), (b) =>
+    /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`,
+  ).join('');

@@ -4,7 +4,8 @@ import { PROBLEM_BASE } from '../../src/http/problem-types.ts';
 import type { TestService } from './service.ts';
 
 // Stack frames, source paths and SQL are internal: no response may contain them.
-const LEAKS = /\n\s+at |node_modules|\.ts:\d|\bselect\b.*\bfrom\b|\binsert into\b|\bupdate products\b|relation "|syntax error at/i;
+const LEAKS =
+  /\n\s+at |node_modules|\.ts:\d|\bselect\b.*\bfrom\b|\binsert into\b|\bupdate products\b|relation "|syntax error at/i;
 
 const sentText = (path: string, body?: string | Buffer): string => {
   let decoded = path;
@@ -23,7 +24,8 @@ function withoutEcho(value: unknown, sent: string): unknown {
     return value.replace(/Hold (.*) does not exist\./s, (m, id: string) => (sent.includes(id) ? '' : m));
   }
   if (Array.isArray(value)) return value.map((v) => withoutEcho(v, sent));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutEcho(v, sent)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutEcho(v, sent)]));
   return value;
 }
 
@@ -33,7 +35,13 @@ function withoutEcho(value: unknown, sent: string): unknown {
  * It counts requests per kind in `tried` and returns the status.
  */
 export function problemProbe(service: () => TestService, tried: Record<string, number>) {
-  return async (kind: string, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<number> => {
+  return async (
+    kind: string,
+    method: string,
+    path: string,
+    body?: string | Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<number> => {
     const svc = service();
     tried[kind] = (tried[kind] ?? 0) + 1;
     const res = await request(svc.url + path, { method: method as 'GET', dispatcher: svc.agent, headers, body });

@@ -88,7 +88,12 @@ export class TestService {
     this.worker = null;
   }
 
-  async call<T = any>(method: 'GET' | 'POST' | 'DELETE' | 'PATCH', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+  async call<T = any>(
+    method: 'GET' | 'POST' | 'DELETE' | 'PATCH',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult<T>> {
     const raw = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const res = await request(this.url + path, {
       method,
@@ -164,7 +169,12 @@ export class TestService {
 }
 
 /** Polls until `probe` returns a value satisfying `done`, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000, stepMs = 50): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 10_000,
+  stepMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -11,4 +11,5 @@ export function signWebhook(secret: string, body: string, opts: { id?: string; a
   };
 }
 
-export const newWebhookSecret = (): string => `whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64')}`;
+export const newWebhookSecret = (): string =>
+  `whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64')}`;

@@ -64,7 +64,9 @@ describe('admin API credentials', () => {
   it('the right token passes, whatever the case of the scheme', async () => {
     const productId = await svc.createProduct(10);
     for (const scheme of ['Bearer', 'bearer']) {
-      const res = await svc.call('GET', `/api/admin/products/${productId}/movements`, undefined, { authorization: `${scheme} ${TOKEN}` });
+      const res = await svc.call('GET', `/api/admin/products/${productId}/movements`, undefined, {
+        authorization: `${scheme} ${TOKEN}`,
+      });
       expect(res.status).toBe(200);
     }
   });

@@ -119,7 +119,11 @@ describe('listings: products, movements, holds and orders', () => {
       expect(res.status).toBe(200);
       return res.body.items.map((o: { order_id: number; payment_status: string }) => [o.order_id, o.payment_status]);
     };
-    expect(await list('')).toEqual([[orderIds[2], 'created'], [orderIds[1], 'failed'], [orderIds[0], 'paid']]);
+    expect(await list('')).toEqual([
+      [orderIds[2], 'created'],
+      [orderIds[1], 'failed'],
+      [orderIds[0], 'paid'],
+    ]);
     expect(await list('&status=paid')).toEqual([[orderIds[0], 'paid']]);
     expect(await list('&status=failed')).toEqual([[orderIds[1], 'failed']]);
     expect(await list('&status=created')).toEqual([[orderIds[2], 'created']]);

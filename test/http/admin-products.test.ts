@@ -114,7 +114,14 @@ describe('admin API: products and stock', () => {
     const over = await adjust(id, 1_000_000_000 - 3);
     expect(over.status).toBe(409);
     expect(over.body.type).toMatch(/\/stock-limit-exceeded$/);
-    for (const body of [{ delta: 0, reason: 'x' }, { delta: 1.5, reason: 'x' }, { delta: '1', reason: 'x' }, { delta: 1 }, { delta: 1, reason: '' }, { reason: 'x' }]) {
+    for (const body of [
+      { delta: 0, reason: 'x' },
+      { delta: 1.5, reason: 'x' },
+      { delta: '1', reason: 'x' },
+      { delta: 1 },
+      { delta: 1, reason: '' },
+      { reason: 'x' },
+    ]) {
       const res = await admin('POST', `/api/admin/products/${id}/stock-adjustments`, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
@@ -126,7 +133,9 @@ describe('admin API: products and stock', () => {
   it('100 buyers and 50 write-offs race for 100 units: every unit goes exactly once, I1 holds', async () => {
     const id = await svc.createProduct(100);
     const results = await Promise.all([
-      ...Array.from({ length: 100 }, () => svc.post('/api/holds', { product_id: id, quantity: 1 }).then((r) => ({ kind: 'hold', ...r }))),
+      ...Array.from({ length: 100 }, () =>
+        svc.post('/api/holds', { product_id: id, quantity: 1 }).then((r) => ({ kind: 'hold', ...r })),
+      ),
       ...Array.from({ length: 50 }, () => adjust(id, -1, 'race').then((r) => ({ kind: 'writeoff', ...r }))),
     ]);
     const counts = countBy(results, (r) => `${r.kind}:${r.status}`);

@@ -53,8 +53,12 @@ describe('GET /metrics with the worker running', () => {
     expect(grew('flashsale_webhooks_total{outcome="key_reused"}')).toBe(1);
     expect(grew('flashsale_http_request_duration_seconds_count{method="POST",route="/api/holds",status_code="201"}')).toBe(2);
     expect(grew('flashsale_http_request_duration_seconds_count{method="POST",route="/api/holds",status_code="409"}')).toBe(1);
-    expect(grew('flashsale_http_request_duration_seconds_count{method="DELETE",route="/api/holds/:hold_id",status_code="200"}')).toBe(1);
-    expect(grew('flashsale_http_request_duration_seconds_count{method="POST",route="/api/payments/webhook",status_code="422"}')).toBe(1);
+    expect(
+      grew('flashsale_http_request_duration_seconds_count{method="DELETE",route="/api/holds/:hold_id",status_code="200"}'),
+    ).toBe(1);
+    expect(
+      grew('flashsale_http_request_duration_seconds_count{method="POST",route="/api/payments/webhook",status_code="422"}'),
+    ).toBe(1);
   });
 
   it('times unknown routes under one label rather than one series per URL', async () => {
@@ -79,7 +83,10 @@ describe('GET /metrics with the worker running', () => {
       holds.push(await svc.placeHold(id, 1));
       holds.push(await svc.placeHold(id, 1));
       await svc.rt.scheduler.cancel(holds[1]!); // its job is gone: only the sweeper can expire it
-      await eventually(() => svc.dbAvailable(id), (a) => a === 5);
+      await eventually(
+        () => svc.dbAvailable(id),
+        (a) => a === 5,
+      );
     });
     // The sweeper may beat a job by a few milliseconds, so the database says which path won.
     const { rows } = await svc.rt.pool.query<{ id: string; ended_by: string }>(
@@ -100,11 +107,17 @@ describe('GET /metrics with the worker running', () => {
   it('counts the mirror drift the reconciler repairs', async () => {
     const id = await svc.createProduct(6);
     // Wait until the reconciler has mirrored every product once, so only our drift remains.
-    await eventually(() => svc.mirrorAvailable(id), (v) => v === 6);
+    await eventually(
+      () => svc.mirrorAvailable(id),
+      (v) => v === 6,
+    );
     await new Promise((r) => setTimeout(r, 500));
     const grew = await growth(svc, async () => {
       await svc.redis.set(stockKey(svc.config.REDIS_PREFIX, id), '999');
-      await eventually(() => svc.mirrorAvailable(id), (v) => v === 6);
+      await eventually(
+        () => svc.mirrorAvailable(id),
+        (v) => v === 6,
+      );
     });
     expect(grew('flashsale_mirror_repairs_total')).toBe(1);
   });

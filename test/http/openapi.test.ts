@@ -42,15 +42,22 @@ describe('OpenAPI document and route schemas', () => {
     for (const [path, item] of Object.entries<Record<string, any>>(res.body.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
         documented.add(`${method.toUpperCase()} ${path}`);
-        expect(Object.keys(op.responses ?? {}).some((s) => s.startsWith('2')), `${method} ${path}`).toBe(true);
+        expect(
+          Object.keys(op.responses ?? {}).some((s) => s.startsWith('2')),
+          `${method} ${path}`,
+        ).toBe(true);
         if (['post', 'put', 'patch'].includes(method)) expect(op.requestBody, `${method} ${path}`).toBeDefined();
         for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
-          expect(op.parameters?.some((p: any) => p.in === 'path' && p.name === name), `${method} ${path} {${name}}`).toBe(true);
+          expect(
+            op.parameters?.some((p: any) => p.in === 'path' && p.name === name),
+            `${method} ${path} {${name}}`,
+          ).toBe(true);
         }
       }
     }
     const routes = svc.app.routeSummaries.filter((r) => r.method !== 'HEAD' && !/^\/(docs|openapi\.json)/.test(r.url));
-    for (const r of routes) expect(documented, `${r.method} ${r.url}`).toContain(`${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
+    for (const r of routes)
+      expect(documented, `${r.method} ${r.url}`).toContain(`${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
     // The admin routes say how to authenticate.
     expect(res.body.components.securitySchemes.adminToken).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(res.body.paths['/api/admin/holds'].get.security).toEqual([{ adminToken: [] }]);

@@ -70,7 +70,9 @@ describe('health, request ids and logs, with a Redis that goes down', () => {
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(fresh.body.request_id).toBe(fresh.headers.get('x-request-id'));
     for (const bad of ['has space', 'x'.repeat(129), '<script>', 'a\u00e9']) {
-      const res = await svc.call('GET', '/health/live', undefined, { 'x-request-id': encodeURI(bad) === bad ? bad : 'has space' });
+      const res = await svc.call('GET', '/health/live', undefined, {
+        'x-request-id': encodeURI(bad) === bad ? bad : 'has space',
+      });
       expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
@@ -114,7 +116,12 @@ describe('health, request ids and logs, with a Redis that goes down', () => {
     expect(warning!.reqId).toBe('pay-while-redis-is-down');
 
     await redis.start();
-    const back = await eventually(() => svc.call('GET', '/health/ready'), (r) => r.status === 200, 15_000, 200);
+    const back = await eventually(
+      () => svc.call('GET', '/health/ready'),
+      (r) => r.status === 200,
+      15_000,
+      200,
+    );
     expect(back.body.checks).toEqual({ postgres: 'ok', redis: 'ok', queue: 'ok' });
   });
 });

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InProcessRateCounter, InProcessRequestIdempotencyStore, InProcessWebhookReplayGuard } from '../../src/adapters/memory/edge-guards.ts';
+import {
+  InProcessRateCounter,
+  InProcessRequestIdempotencyStore,
+  InProcessWebhookReplayGuard,
+} from '../../src/adapters/memory/edge-guards.ts';
 import { TestService } from '../helpers/service.ts';
 import { newWebhookSecret, signWebhook } from '../helpers/webhook-signing.ts';
 

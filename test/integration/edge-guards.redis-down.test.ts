@@ -36,7 +36,9 @@ describe('edge guards with Redis unreachable', () => {
 
   it('holds without a key still work, and the rate limit (1 per window) lets them through', async () => {
     const productId = await svc.createProduct(5);
-    const results = await Promise.all(Array.from({ length: 4 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 })));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 })),
+    );
     expect(countBy(results, (r) => r.status)).toEqual({ 201: 4 });
     expect(await svc.dbAvailable(productId)).toBe(1);
   });

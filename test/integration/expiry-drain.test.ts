@@ -23,7 +23,12 @@ describe('holds falling due together', () => {
     );
     expect(countBy(results, (r) => r.status)).toEqual({ 201: 800 });
 
-    await eventually(() => a.dbAvailable(productId), (v) => v === 1_000, 15_000, 100);
+    await eventually(
+      () => a.dbAvailable(productId),
+      (v) => v === 1_000,
+      15_000,
+      100,
+    );
     const { rows } = await a.rt.pool.query(
       `select status, ended_by, count(*)::int as n from holds where product_id = $1 group by 1, 2 order by 1, 2`,
       [productId],
@@ -39,7 +44,11 @@ describe('holds falling due together', () => {
       [productId],
     );
     expect(movements.rows[0]).toEqual({ n: 800, delta: 800 });
-    await eventually(() => a.mirrorAvailable(productId), (v) => v === 1_000, 5_000);
+    await eventually(
+      () => a.mirrorAvailable(productId),
+      (v) => v === 1_000,
+      5_000,
+    );
     await a.expectInvariants([productId]);
   });
 });

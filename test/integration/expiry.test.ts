@@ -20,7 +20,11 @@ describe('hold expiry', () => {
     expect(await svc.dbAvailable(productId)).toBe(3);
 
     const started = Date.now();
-    await eventually(() => holdRow(holdId), (h) => h.status === 'expired', 5_000);
+    await eventually(
+      () => holdRow(holdId),
+      (h) => h.status === 'expired',
+      5_000,
+    );
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(await holdRow(holdId)).toEqual({ status: 'expired', ended_by: 'job' });
     expect(await svc.dbAvailable(productId)).toBe(5);
@@ -55,10 +59,18 @@ describe('hold expiry', () => {
     const holdId = await svc.placeHold(productId, 3);
     await svc.rt.scheduler.cancel(holdId); // the job is gone, as after a Redis flush
     expect(await svc.scheduledExpiries()).toBe(0);
-    await eventually(() => holdRow(holdId), (h) => h.status === 'expired', 5_000);
+    await eventually(
+      () => holdRow(holdId),
+      (h) => h.status === 'expired',
+      5_000,
+    );
     expect(await holdRow(holdId)).toEqual({ status: 'expired', ended_by: 'sweeper' });
     expect(await svc.dbAvailable(productId)).toBe(3);
-    await eventually(() => svc.mirrorAvailable(productId), (v) => v === 3, 2_000);
+    await eventually(
+      () => svc.mirrorAvailable(productId),
+      (v) => v === 3,
+      2_000,
+    );
     await svc.expectInvariants([productId]);
   });
 

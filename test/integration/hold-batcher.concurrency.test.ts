@@ -68,7 +68,8 @@ describe('group commit of holds across several API instances', () => {
     const productId = await a!.createProduct(301);
     const results = await Promise.all(
       Array.from({ length: 600 }, (_, i) =>
-        services[i % 3]!.post('/api/holds', { product_id: productId, quantity: (i % 4) + 1 })),
+        services[i % 3]!.post('/api/holds', { product_id: productId, quantity: (i % 4) + 1 }),
+      ),
     );
     expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
     const granted = results.filter((r) => r.status === 201).reduce((sum, r) => sum + (r.body.quantity as number), 0);
@@ -106,7 +107,8 @@ describe('the batcher itself, on separate pools', () => {
     expect(batcher.stats).toEqual({ batches: 1, requests: 4 });
     expect(results.map((r) => r.kind)).toEqual(['placed', 'refused', 'placed', 'refused']);
     expect(results.map((r) => (r.kind === 'unknown-product' ? null : r.leadsBatch))).toEqual([true, false, false, false]);
-    const stockAfter = (r: BatchedHold) => (r.kind === 'placed' ? r.row.available : r.kind === 'refused' ? r.stock.available : -1);
+    const stockAfter = (r: BatchedHold) =>
+      r.kind === 'placed' ? r.row.available : r.kind === 'refused' ? r.stock.available : -1;
     expect(results.map(stockAfter)).toEqual([0, 0, 0, 0]);
     expect(await svc.dbAvailable(productId)).toBe(0);
   });

@@ -66,7 +66,9 @@ describe('holds under a flash-sale storm', () => {
     let acquired = 0;
     const onAcquire = () => acquired++;
     svc.rt.pool.on('acquire', onAcquire);
-    const results = await Promise.all(Array.from({ length: 50 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 })),
+    );
     svc.rt.pool.off('acquire', onAcquire);
     svc.startWorker();
     expect(countBy(results, (r) => r.status)).toEqual({ 409: 50 });

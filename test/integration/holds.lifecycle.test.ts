@@ -34,10 +34,9 @@ describe('a hold from placement to release', () => {
 
     expect(await svc.dbAvailable(productId)).toBe(4);
     expect(await svc.mirrorAvailable(productId)).toBe(4);
-    const { rows } = await svc.rt.pool.query(
-      `select reason, delta from stock_movements where product_id = $1 order by id`,
-      [productId],
-    );
+    const { rows } = await svc.rt.pool.query(`select reason, delta from stock_movements where product_id = $1 order by id`, [
+      productId,
+    ]);
     expect(rows).toEqual([
       { reason: 'initial', delta: 4 },
       { reason: 'hold', delta: -4 },

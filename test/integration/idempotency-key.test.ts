@@ -4,7 +4,9 @@ import { IN_FLIGHT_LOCK_SECONDS } from '../../src/http/plugins/idempotency-key.t
 import { countBy, TestService } from '../helpers/service.ts';
 
 const heldUnits = async (svc: TestService, productId: number) => {
-  const { rows } = await svc.rt.pool.query<{ holds: number }>(`select count(*)::int as holds from holds where product_id = $1`, [productId]);
+  const { rows } = await svc.rt.pool.query<{ holds: number }>(`select count(*)::int as holds from holds where product_id = $1`, [
+    productId,
+  ]);
   return rows[0]!.holds;
 };
 
@@ -23,7 +25,9 @@ describe('Idempotency-Key on POST /api/holds and POST /api/orders', () => {
     expect(first.headers['idempotent-replayed']).toBeUndefined();
     // Same payload with keys in another order and the key quoted as a structured-field string.
     const retries = await Promise.all(
-      Array.from({ length: 5 }, () => svc.post('/api/holds', { quantity: 3, product_id: productId }, { 'idempotency-key': `"${key}"` })),
+      Array.from({ length: 5 }, () =>
+        svc.post('/api/holds', { quantity: 3, product_id: productId }, { 'idempotency-key': `"${key}"` }),
+      ),
     );
     for (const r of retries) {
       expect(r.status).toBe(201);
@@ -71,7 +75,9 @@ describe('Idempotency-Key on POST /api/holds and POST /api/orders', () => {
     const productId = await svc.createProduct(100);
     const key = randomUUID();
     const results = await Promise.all(
-      Array.from({ length: 100 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 }, { 'idempotency-key': key })),
+      Array.from({ length: 100 }, () =>
+        svc.post('/api/holds', { product_id: productId, quantity: 1 }, { 'idempotency-key': key }),
+      ),
     );
     const fresh = results.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === undefined);
     const replayed = results.filter((r) => r.status === 201 && r.headers['idempotent-replayed'] === 'true');
@@ -87,7 +93,9 @@ describe('Idempotency-Key on POST /api/holds and POST /api/orders', () => {
   it('different keys are different operations: 20 keys, 20 holds', async () => {
     const productId = await svc.createProduct(100);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 }, { 'idempotency-key': randomUUID() })),
+      Array.from({ length: 20 }, () =>
+        svc.post('/api/holds', { product_id: productId, quantity: 1 }, { 'idempotency-key': randomUUID() }),
+      ),
     );
     expect(countBy(results, (r) => r.status)).toEqual({ 201: 20 });
     expect(await heldUnits(svc, productId)).toBe(20);
@@ -110,7 +118,9 @@ describe('Idempotency-Key on POST /api/holds and POST /api/orders', () => {
     const key = randomUUID();
     const first = await svc.post('/api/orders', { hold_id: holdId }, { 'idempotency-key': key });
     expect(first.status).toBe(201);
-    const retries = await Promise.all(Array.from({ length: 5 }, () => svc.post('/api/orders', { hold_id: holdId }, { 'idempotency-key': key })));
+    const retries = await Promise.all(
+      Array.from({ length: 5 }, () => svc.post('/api/orders', { hold_id: holdId }, { 'idempotency-key': key })),
+    );
     for (const r of retries) {
       expect(r.status).toBe(201);
       expect(r.headers['idempotent-replayed']).toBe('true');
@@ -149,8 +159,16 @@ describe('Idempotency-Key on POST /api/holds and POST /api/orders', () => {
   it('clients with different credentials do not share keys', async () => {
     const productId = await svc.createProduct(5);
     const key = randomUUID();
-    const a = await svc.post('/api/holds', { product_id: productId, quantity: 1 }, { 'idempotency-key': key, authorization: 'Bearer alice' });
-    const b = await svc.post('/api/holds', { product_id: productId, quantity: 1 }, { 'idempotency-key': key, authorization: 'Bearer bob' });
+    const a = await svc.post(
+      '/api/holds',
+      { product_id: productId, quantity: 1 },
+      { 'idempotency-key': key, authorization: 'Bearer alice' },
+    );
+    const b = await svc.post(
+      '/api/holds',
+      { product_id: productId, quantity: 1 },
+      { 'idempotency-key': key, authorization: 'Bearer bob' },
+    );
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(b.headers['idempotent-replayed']).toBeUndefined();
     expect(await heldUnits(svc, productId)).toBe(2);

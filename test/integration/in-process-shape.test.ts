@@ -50,7 +50,9 @@ describe('without REDIS_URL: in-process mirror, idempotency cache and expiry que
     let acquired = 0;
     const onAcquire = () => acquired++;
     svc.rt.pool.on('acquire', onAcquire);
-    const results = await Promise.all(Array.from({ length: 50 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 })),
+    );
     svc.rt.pool.off('acquire', onAcquire);
     expect(countBy(results, (r) => r.status)).toEqual({ 409: 50 });
     expect(acquired).toBe(0);
@@ -63,12 +65,20 @@ describe('without REDIS_URL: in-process mirror, idempotency cache and expiry que
     const holdId = await svc.placeHold(productId, 2);
     expect(await svc.scheduledExpiries()).toBe(1);
     const started = Date.now();
-    await eventually(() => holdRow(holdId), (h) => h.status === 'expired', 5_000);
+    await eventually(
+      () => holdRow(holdId),
+      (h) => h.status === 'expired',
+      5_000,
+    );
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(await holdRow(holdId)).toEqual({ status: 'expired', ended_by: 'job' });
     expect(await svc.dbAvailable(productId)).toBe(5);
     expect(await svc.mirrorAvailable(productId)).toBe(5);
-    await eventually(() => svc.scheduledExpiries(), (d) => d === 0, 2_000);
+    await eventually(
+      () => svc.scheduledExpiries(),
+      (d) => d === 0,
+      2_000,
+    );
     const order = await svc.post('/api/orders', { hold_id: holdId });
     expect(order.status).toBe(409);
     expect(order.body.type).toMatch(/\/hold-expired$/);
@@ -85,11 +95,19 @@ describe('without REDIS_URL: in-process mirror, idempotency cache and expiry que
     expect(await svc.scheduledExpiries()).toBe(0);
     svc.startWorker();
     for (const holdId of holds) {
-      await eventually(() => holdRow(holdId), (h) => h.status === 'expired', 5_000);
+      await eventually(
+        () => holdRow(holdId),
+        (h) => h.status === 'expired',
+        5_000,
+      );
       expect(await holdRow(holdId)).toEqual({ status: 'expired', ended_by: 'sweeper' });
     }
     expect(await svc.dbAvailable(productId)).toBe(6);
-    await eventually(() => svc.mirrorAvailable(productId), (v) => v === 6, 2_000);
+    await eventually(
+      () => svc.mirrorAvailable(productId),
+      (v) => v === 6,
+      2_000,
+    );
     await svc.expectInvariants([productId]);
   });
 

@@ -16,8 +16,9 @@ describe('the Redis mirror of stock (I2)', () => {
     expect(await mirror.write({ productId, available: 45, version: 47 })).toBe('stale');
     expect(await mirror.read(productId)).toBe(40);
     expect(await mirror.write({ productId, available: 40, version: 50 })).toBe('unchanged');
-    const shuffled = Array.from({ length: 200 }, (_, i) => ({ productId, available: 1000 - i, version: 100 + i }))
-      .sort(() => Math.random() - 0.5);
+    const shuffled = Array.from({ length: 200 }, (_, i) => ({ productId, available: 1000 - i, version: 100 + i })).sort(
+      () => Math.random() - 0.5,
+    );
     await Promise.all(shuffled.map((s) => mirror.write(s)));
     expect(await mirror.read(productId)).toBe(1000 - 199);
   });
@@ -26,9 +27,7 @@ describe('the Redis mirror of stock (I2)', () => {
     const productId = await svc.createProduct(100);
     const otherProduct = await svc.createProduct(7);
     const buyers = Array.from({ length: 400 }, (_, i) => i);
-    const flush = new Promise<void>((resolve) =>
-      setTimeout(() => void svc.redis.flushdb().then(() => resolve()), 30),
-    );
+    const flush = new Promise<void>((resolve) => setTimeout(() => void svc.redis.flushdb().then(() => resolve()), 30));
     const [results] = await Promise.all([
       Promise.all(buyers.map(() => svc.post('/api/holds', { product_id: productId, quantity: 1 }))),
       flush,
@@ -36,8 +35,16 @@ describe('the Redis mirror of stock (I2)', () => {
     expect(countBy(results, (r) => r.status)).toEqual({ 201: 100, 409: 300 });
     expect(await svc.dbAvailable(productId)).toBe(0);
     // The reconciler rebuilds every key, including products nobody touched since the flush.
-    await eventually(() => svc.mirrorAvailable(productId), (v) => v === 0, 5_000);
-    await eventually(() => svc.mirrorAvailable(otherProduct), (v) => v === 7, 5_000);
+    await eventually(
+      () => svc.mirrorAvailable(productId),
+      (v) => v === 0,
+      5_000,
+    );
+    await eventually(
+      () => svc.mirrorAvailable(otherProduct),
+      (v) => v === 7,
+      5_000,
+    );
     await svc.expectInvariants([productId, otherProduct]);
   });
 

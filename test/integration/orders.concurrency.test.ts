@@ -19,7 +19,13 @@ describe('orders', () => {
     const [orderId] = [...orderIds];
     expect(Number.isInteger(orderId)).toBe(true);
     const created = results.find((r) => r.status === 201)!;
-    expect(created.body).toMatchObject({ hold_id: holdId, product_id: productId, quantity: 2, amount: 39.98, payment_status: 'created' });
+    expect(created.body).toMatchObject({
+      hold_id: holdId,
+      product_id: productId,
+      quantity: 2,
+      amount: 39.98,
+      payment_status: 'created',
+    });
     expect(created.headers.location).toBe(`/api/orders/${orderId}`);
 
     const { rows } = await svc.rt.pool.query('select count(*)::int as n from orders where hold_id = $1', [holdId]);

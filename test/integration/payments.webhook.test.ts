@@ -55,7 +55,10 @@ describe('payment webhooks', () => {
       'select outcome, count(*)::int as n from payment_events where order_id = $1 group by outcome order by outcome',
       [orderId],
     );
-    expect(rows).toEqual([{ outcome: 'applied', n: 1 }, { outcome: 'ignored', n: 49 }]);
+    expect(rows).toEqual([
+      { outcome: 'applied', n: 1 },
+      { outcome: 'ignored', n: 49 },
+    ]);
     await svc.expectInvariants([productId]);
   });
 

@@ -13,7 +13,9 @@ describe('Redis unreachable', () => {
   it('holds, orders and webhooks still work and still never oversell', async () => {
     const productId = await svc.createProduct(20);
     const started = Date.now();
-    const results = await Promise.all(Array.from({ length: 60 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 })));
+    const results = await Promise.all(
+      Array.from({ length: 60 }, () => svc.post('/api/holds', { product_id: productId, quantity: 1 })),
+    );
     expect(countBy(results, (r) => r.status)).toEqual({ 201: 20, 409: 40 });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await svc.dbAvailable(productId)).toBe(0);
@@ -21,10 +23,18 @@ describe('Redis unreachable', () => {
     const holdId = results.find((r) => r.status === 201)!.body.hold_id;
     const order = await svc.post('/api/orders', { hold_id: holdId });
     expect(order.status).toBe(201);
-    const paid = await svc.post('/api/payments/webhook', { order_id: order.body.order_id, payment_status: 'failed', idempotency_key: `down-${holdId}` });
+    const paid = await svc.post('/api/payments/webhook', {
+      order_id: order.body.order_id,
+      payment_status: 'failed',
+      idempotency_key: `down-${holdId}`,
+    });
     expect(paid.status).toBe(200);
     expect(paid.body.payment_status).toBe('failed');
-    const replay = await svc.post('/api/payments/webhook', { order_id: order.body.order_id, payment_status: 'failed', idempotency_key: `down-${holdId}` });
+    const replay = await svc.post('/api/payments/webhook', {
+      order_id: order.body.order_id,
+      payment_status: 'failed',
+      idempotency_key: `down-${holdId}`,
+    });
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(await svc.dbAvailable(productId)).toBe(1);
 

@@ -59,8 +59,16 @@ describe('the service when Redis dies mid-life', () => {
     expect(await svc.dbAvailable(productId)).toBe(7);
     await redis.start();
     svc.startWorker(); // its reconciler and sweeper bring Redis and the first hold back in line
-    await eventually(() => svc.dbAvailable(productId), (v) => v === 8, 10_000);
-    await eventually(() => svc.mirrorAvailable(productId).catch(() => null), (v) => v === 8, 10_000);
+    await eventually(
+      () => svc.dbAvailable(productId),
+      (v) => v === 8,
+      10_000,
+    );
+    await eventually(
+      () => svc.mirrorAvailable(productId).catch(() => null),
+      (v) => v === 8,
+      10_000,
+    );
     await svc.expectInvariants([productId]);
   });
 });

@@ -4,7 +4,8 @@ import { TEST_DATABASE_URL } from '../helpers/env.ts';
 import { TestService } from '../helpers/service.ts';
 
 // Stack frames, source paths, SQL and driver messages: none may reach a client.
-const INTERNALS = /\n\s+at |node_modules|\.ts:\d|\bselect\b|\bfrom\b|relation|does not exist|search_path|ECONNREFUSED|127\.0\.0\.1|postgres|\bpg\b|Error:/i;
+const INTERNALS =
+  /\n\s+at |node_modules|\.ts:\d|\bselect\b|\bfrom\b|relation|does not exist|search_path|ECONNREFUSED|127\.0\.0\.1|postgres|\bpg\b|Error:/i;
 
 function expectSecurityHeaders(headers: Record<string, unknown>): void {
   expect(headers['content-security-policy']).toMatch(/default-src 'self'/);
@@ -69,7 +70,10 @@ describe('no internals in any response, 5xx included', () => {
   beforeAll(async () => {
     // A real PostgreSQL whose tables cannot be found: every query fails with SQL in its message.
     const sep = TEST_DATABASE_URL.includes('?') ? '&' : '?';
-    broken = await TestService.start({ worker: 'none', env: { DATABASE_URL: `${TEST_DATABASE_URL}${sep}options=-c%20search_path%3Dnowhere` } });
+    broken = await TestService.start({
+      worker: 'none',
+      env: { DATABASE_URL: `${TEST_DATABASE_URL}${sep}options=-c%20search_path%3Dnowhere` },
+    });
     // A PostgreSQL that is not there at all (nothing listens on this port of our range).
     down = await TestService.start({ worker: 'none', env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:3699/nowhere' } });
   });

@@ -27,8 +27,22 @@ describe('flashsale simulate', () => {
   it('plays 400 buyers against 2 products of 40 units, sells out, and every invariant passes once holds settle', async () => {
     const products = [await svc.createProduct(40), await svc.createProduct(40)];
     const { code, stdout, stderr } = await runCli(
-      ['simulate', '--url', svc.url, '--products', products.join(','), '--buyers', '400', '--concurrency', '32',
-        '--quantities', '1:3,2:1', '--settle', '15', '--json'],
+      [
+        'simulate',
+        '--url',
+        svc.url,
+        '--products',
+        products.join(','),
+        '--buyers',
+        '400',
+        '--concurrency',
+        '32',
+        '--quantities',
+        '1:3,2:1',
+        '--settle',
+        '15',
+        '--json',
+      ],
       { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: svc.config.REDIS_PREFIX },
     );
     expect(code, stderr).toBe(0);
@@ -54,8 +68,28 @@ describe('flashsale simulate', () => {
 
   it('creates its products through the admin API with ADMIN_TOKEN and sells them out', async () => {
     const { code, stdout, stderr } = await runCli(
-      ['simulate', '--url', svc.url, '--create', '3', '--stock', '20', '--buyers', '200', '--quantities', '1',
-        '--order', '1', '--release', '0', '--pay', '1', '--fail', '0', '--json'],
+      [
+        'simulate',
+        '--url',
+        svc.url,
+        '--create',
+        '3',
+        '--stock',
+        '20',
+        '--buyers',
+        '200',
+        '--quantities',
+        '1',
+        '--order',
+        '1',
+        '--release',
+        '0',
+        '--pay',
+        '1',
+        '--fail',
+        '0',
+        '--json',
+      ],
       { ADMIN_TOKEN, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: svc.config.REDIS_PREFIX },
     );
     expect(code, stderr).toBe(0);
@@ -63,8 +97,13 @@ describe('flashsale simulate', () => {
     expect(report.verdict).toBe('pass');
     expect(report.products).toHaveLength(3);
     // Everyone who got a hold ordered and paid: exactly the 60 units on offer are sold.
-    expect(report.products.map((p: { stock_on_offer: number; available_after: number }) => [p.stock_on_offer, p.available_after]))
-      .toEqual([[20, 0], [20, 0], [20, 0]]);
+    expect(
+      report.products.map((p: { stock_on_offer: number; available_after: number }) => [p.stock_on_offer, p.available_after]),
+    ).toEqual([
+      [20, 0],
+      [20, 0],
+      [20, 0],
+    ]);
     expect(report.outcomes).toMatchObject({ holds_granted: 60, holds_refused_no_stock: 140, ordered: 60, paid: 60 });
     const ids = report.products.map((p: { id: number }) => p.id);
     const { rows } = await svc.rt.pool.query(

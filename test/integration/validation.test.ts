@@ -13,10 +13,13 @@ describe('bad input', () => {
   afterAll(() => svc.close());
 
   async function rowCounts() {
-    const { rows } = await svc.rt.pool.query(`select
+    const { rows } = await svc.rt.pool.query(
+      `select
       (select count(*) from holds)::int as holds, (select count(*) from orders)::int as orders,
       (select count(*) from payment_events)::int as events, (select count(*) from stock_movements)::int as movements,
-      (select available from products where id = $1) as available`, [productId]);
+      (select available from products where id = $1) as available`,
+      [productId],
+    );
     return rows[0];
   }
 
@@ -51,8 +54,20 @@ describe('bad input', () => {
     ['an empty body', 'application/json', '', 400, 'malformed-json'],
     ['a JSON array', 'application/json', '[1,2]', 400, 'validation-error'],
     ['a JSON string', 'application/json', '"hello"', 400, 'validation-error'],
-    ['prototype poisoning', 'application/json', '{"__proto__":{"admin":true},"product_id":1,"quantity":1}', 400, 'malformed-json'],
-    ['a body over 64 KiB', 'application/json', JSON.stringify({ product_id: 1, quantity: 1, pad: 'x'.repeat(70_000) }), 413, 'payload-too-large'],
+    [
+      'prototype poisoning',
+      'application/json',
+      '{"__proto__":{"admin":true},"product_id":1,"quantity":1}',
+      400,
+      'malformed-json',
+    ],
+    [
+      'a body over 64 KiB',
+      'application/json',
+      JSON.stringify({ product_id: 1, quantity: 1, pad: 'x'.repeat(70_000) }),
+      413,
+      'payload-too-large',
+    ],
     ['an unsupported content type', 'application/xml', '<hold/>', 415, 'unsupported-media-type'],
     ['plain text', 'text/plain', 'product_id=1&quantity=1', 400, 'validation-error'],
   ];
@@ -60,7 +75,12 @@ describe('bad input', () => {
   it.each(rawCases)('POST /api/holds with %s → %i %s', async (_name, contentType, body, status, slug) => {
     const before = await rowCounts();
     for (const path of ['/api/holds', '/api/orders', '/api/payments/webhook']) {
-      const res = await request(svc.url + path, { method: 'POST', headers: { 'content-type': contentType }, body, dispatcher: svc.agent });
+      const res = await request(svc.url + path, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body,
+        dispatcher: svc.agent,
+      });
       const parsed = JSON.parse(await res.body.text());
       expect(res.statusCode, path).toBe(status);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -78,7 +98,10 @@ describe('bad input', () => {
   });
 
   it('every answer carries an x-request-id, echoing the one a client sent', async () => {
-    const res = await request(`${svc.url}/api/products/${productId}`, { headers: { 'x-request-id': 'trace-abc-123' }, dispatcher: svc.agent });
+    const res = await request(`${svc.url}/api/products/${productId}`, {
+      headers: { 'x-request-id': 'trace-abc-123' },
+      dispatcher: svc.agent,
+    });
     await res.body.text();
     expect(res.headers['x-request-id']).toBe('trace-abc-123');
     const problem = await svc.get('/api/products/abc');

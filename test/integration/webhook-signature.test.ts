@@ -30,7 +30,11 @@ describe('signed payment webhooks (Standard Webhooks, WEBHOOK_SECRET)', () => {
     const order = await svc.post('/api/orders', { hold_id: holdId });
     expect(order.status).toBe(201);
     const key = randomUUID();
-    return { orderId: order.body.order_id, key, body: JSON.stringify({ order_id: order.body.order_id, payment_status: 'paid', idempotency_key: key }) };
+    return {
+      orderId: order.body.order_id,
+      key,
+      body: JSON.stringify({ order_id: order.body.order_id, payment_status: 'paid', idempotency_key: key }),
+    };
   }
 
   async function expectNothingApplied(orderId: number): Promise<void> {
@@ -41,7 +45,8 @@ describe('signed payment webhooks (Standard Webhooks, WEBHOOK_SECRET)', () => {
     expect(rows[0]).toEqual({ payment_status: 'created', events: 0 });
   }
 
-  const deliver = (target: TestService, body: string, headers: Record<string, string>) => target.post('/api/payments/webhook', body, headers);
+  const deliver = (target: TestService, body: string, headers: Record<string, string>) =>
+    target.post('/api/payments/webhook', body, headers);
 
   function expect401(res: { status: number; headers: Record<string, unknown>; body: any }): void {
     expect(res.status).toBe(401);
@@ -124,7 +129,7 @@ describe('signed payment webhooks (Standard Webhooks, WEBHOOK_SECRET)', () => {
     expect(rows[0].n).toBe(1);
   });
 
-  it('a message that failed on our side (5xx) is not remembered: the sender\'s retry of it is applied', async () => {
+  it("a message that failed on our side (5xx) is not remembered: the sender's retry of it is applied", async () => {
     // A replica whose database queries fail (its tables are not on the search path).
     const broken = await TestService.start({
       worker: 'none',

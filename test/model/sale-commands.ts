@@ -25,7 +25,10 @@ const problemSlug = (res: HttpResult): string => {
 };
 
 export class PlaceHold implements Cmd {
-  constructor(readonly product: number, readonly quantity: number) {}
+  constructor(
+    readonly product: number,
+    readonly quantity: number,
+  ) {}
   check = () => true;
   async run(m: SaleModel, r: Real) {
     const res = await r.svc.post('/api/holds', { product_id: r.productIds[this.product], quantity: this.quantity });
@@ -84,12 +87,19 @@ export class CreateOrder implements Cmd {
 }
 
 export class PaymentWebhook implements Cmd {
-  constructor(readonly pick: number, readonly reported: 'paid' | 'failed') {}
+  constructor(
+    readonly pick: number,
+    readonly reported: 'paid' | 'failed',
+  ) {}
   check = (m: Readonly<SaleModel>) => m.orders.length > 0;
   async run(m: SaleModel, r: Real) {
     const o = m.orders[this.pick % m.orders.length]!;
     const key = randomUUID();
-    const res = await r.svc.post('/api/payments/webhook', { order_id: o.id, payment_status: this.reported, idempotency_key: key });
+    const res = await r.svc.post('/api/payments/webhook', {
+      order_id: o.id,
+      payment_status: this.reported,
+      idempotency_key: key,
+    });
     const event = m.pay(o, key, this.reported);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.payment_status).toBe(event.answered);
@@ -101,12 +111,19 @@ export class PaymentWebhook implements Cmd {
 
 /** The provider repeats an event: the stored answer comes back and nothing changes; another payload is 422. */
 export class RepeatWebhook implements Cmd {
-  constructor(readonly pick: number, readonly samePayload: boolean) {}
+  constructor(
+    readonly pick: number,
+    readonly samePayload: boolean,
+  ) {}
   check = (m: Readonly<SaleModel>) => m.events.length > 0;
   async run(m: SaleModel, r: Real) {
     const e = m.events[this.pick % m.events.length]!;
     const reported = this.samePayload ? e.reported : e.reported === 'paid' ? 'failed' : 'paid';
-    const res = await r.svc.post('/api/payments/webhook', { order_id: e.orderId, payment_status: reported, idempotency_key: e.key });
+    const res = await r.svc.post('/api/payments/webhook', {
+      order_id: e.orderId,
+      payment_status: reported,
+      idempotency_key: e.key,
+    });
     if (this.samePayload) {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.headers['idempotent-replayed']).toBe('true');
@@ -126,7 +143,10 @@ export class AdvanceClock implements Cmd {
   check = (m: Readonly<SaleModel>) => m.holds.length > 0;
   async run(m: SaleModel, r: Real) {
     const h = m.holds[this.pick % m.holds.length]!;
-    await r.svc.rt.pool.query(`update holds set expires_at = clock_timestamp() - interval '1 second' where id = $1 and status = 'active'`, [h.id]);
+    await r.svc.rt.pool.query(
+      `update holds set expires_at = clock_timestamp() - interval '1 second' where id = $1 and status = 'active'`,
+      [h.id],
+    );
     if (h.status === 'active') h.overdue = true;
     await r.agree(m);
   }

@@ -30,10 +30,17 @@ describe('the service agrees with the reference model', () => {
          from products p where p.id = any($1::bigint[]) order by p.id`,
       [r.productIds],
     );
-    expect(products).toEqual(r.productIds.map((id, i) => ({ id, available: m.available[i], held: m.held(i), ordered: m.ordered(i) })));
-    const { rows: holds } = await svc.rt.pool.query(`select id, status from holds where product_id = any($1::bigint[])`, [r.productIds]);
+    expect(products).toEqual(
+      r.productIds.map((id, i) => ({ id, available: m.available[i], held: m.held(i), ordered: m.ordered(i) })),
+    );
+    const { rows: holds } = await svc.rt.pool.query(`select id, status from holds where product_id = any($1::bigint[])`, [
+      r.productIds,
+    ]);
     expect(new Map(holds.map((h) => [h.id, h.status]))).toEqual(new Map(m.holds.map((h) => [h.id, h.status])));
-    const { rows: orders } = await svc.rt.pool.query(`select id, payment_status from orders where product_id = any($1::bigint[])`, [r.productIds]);
+    const { rows: orders } = await svc.rt.pool.query(
+      `select id, payment_status from orders where product_id = any($1::bigint[])`,
+      [r.productIds],
+    );
     expect(new Map(orders.map((o) => [o.id, o.payment_status]))).toEqual(new Map(m.orders.map((o) => [o.id, o.status])));
     for (const [i, id] of r.productIds.entries()) {
       const mirrored = await svc.mirrorAvailable(id);

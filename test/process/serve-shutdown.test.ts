@@ -34,7 +34,11 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
       SHUTDOWN_DELAY_MS: '1500',
     });
     await eventually(
-      () => request(`${BASE}/health/ready`).then((r) => r.body.text().then(() => r.statusCode), () => 0),
+      () =>
+        request(`${BASE}/health/ready`).then(
+          (r) => r.body.text().then(() => r.statusCode),
+          () => 0,
+        ),
       (status) => status === 200,
       30_000,
       100,
@@ -92,7 +96,7 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
     // During SHUTDOWN_DELAY_MS the process still serves, but tells load balancers it is not ready.
     // The signal reaches the busy process a moment later than this request may: ask until it says so.
     let probe = { status: 0, checks: {} as Record<string, string> };
-    for (const deadline = Date.now() + 1_200; probe.status !== 503 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 1_200; probe.status !== 503 && Date.now() < deadline;) {
       const res = await request(`${BASE}/health/ready`, { reset: true });
       probe = { status: res.statusCode, checks: ((await res.body.json()) as { checks: Record<string, string> }).checks };
       if (probe.status !== 503) await new Promise((r) => setTimeout(r, 20));
@@ -104,8 +108,14 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
     await Promise.all(buyers);
     await agent.close();
 
-    const errors = countBy(outcomes.filter((o) => o.error), (o) => o.error!);
-    const statuses = countBy(outcomes.filter((o) => o.status), (o) => o.status!);
+    const errors = countBy(
+      outcomes.filter((o) => o.error),
+      (o) => o.error!,
+    );
+    const statuses = countBy(
+      outcomes.filter((o) => o.status),
+      (o) => o.status!,
+    );
     console.log(`requests before SIGTERM ${beforeSignal}, in all ${outcomes.length}; statuses`, statuses, 'errors', errors);
     expect(code).toBe(0);
     expect(beforeSignal).toBeGreaterThan(50);
@@ -118,7 +128,10 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
   });
 
   it('wrote its JSON logs to LOG_FILE too, every request line with its request id', () => {
-    const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const requestLines = lines.filter((l) => l.req || l.res);
     expect(requestLines.length).toBeGreaterThan(100);
     expect(requestLines.every((l) => typeof l.reqId === 'string' && l.reqId.length > 0)).toBe(true);

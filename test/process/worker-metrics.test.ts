@@ -28,7 +28,12 @@ describe('flashsale worker with METRICS_PORT', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     });
-    await eventually(() => get('/health/ready').catch(() => ({ status: 0 })), (r) => r.status === 200, 30_000, 100);
+    await eventually(
+      () => get('/health/ready').catch(() => ({ status: 0 })),
+      (r) => r.status === 200,
+      30_000,
+      100,
+    );
   });
   afterAll(async () => {
     if (worker.exitCode === null) worker.kill('SIGKILL');
@@ -39,10 +44,19 @@ describe('flashsale worker with METRICS_PORT', () => {
     const id = await api.createProduct(3);
     await api.placeHold(id, 1);
     await api.placeHold(id, 2);
-    await eventually(() => api.dbAvailable(id), (a) => a === 3);
+    await eventually(
+      () => api.dbAvailable(id),
+      (a) => a === 3,
+    );
     const metrics = parseMetrics((await get('/metrics')).text);
-    expect((metrics.get('flashsale_holds_expired_total{path="job"}') ?? 0) + (metrics.get('flashsale_holds_expired_total{path="sweeper"}') ?? 0)).toBe(2);
-    expect(metrics.get('flashsale_hold_expiry_lag_seconds_count{path="job"}')! + metrics.get('flashsale_hold_expiry_lag_seconds_count{path="sweeper"}')!).toBe(2);
+    expect(
+      (metrics.get('flashsale_holds_expired_total{path="job"}') ?? 0) +
+        (metrics.get('flashsale_holds_expired_total{path="sweeper"}') ?? 0),
+    ).toBe(2);
+    expect(
+      metrics.get('flashsale_hold_expiry_lag_seconds_count{path="job"}')! +
+        metrics.get('flashsale_hold_expiry_lag_seconds_count{path="sweeper"}')!,
+    ).toBe(2);
     expect(metrics.get(`flashsale_product_available_stock{product_id="${id}"}`)).toBe(3);
     expect((await get('/health/live')).status).toBe(200);
     expect((await get('/api/products')).status).toBe(404); // the worker serves no API

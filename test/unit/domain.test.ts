@@ -5,7 +5,9 @@ import { decidePayment, isTerminalPayment } from '../../src/domain/order.ts';
 
 describe('hold transitions', () => {
   it('only an active hold can change, and only into a final status', () => {
-    const allowed = HOLD_STATUSES.flatMap((from) => HOLD_STATUSES.filter((to) => canTransitionHold(from, to)).map((to) => `${from}->${to}`));
+    const allowed = HOLD_STATUSES.flatMap((from) =>
+      HOLD_STATUSES.filter((to) => canTransitionHold(from, to)).map((to) => `${from}->${to}`),
+    );
     expect(allowed.sort()).toEqual(['active->confirmed', 'active->expired', 'active->released']);
   });
 
@@ -25,7 +27,8 @@ describe('payment decisions (I4)', () => {
   it('a terminal status never changes again', () => {
     for (const current of ['paid', 'failed'] as const) {
       expect(isTerminalPayment(current)).toBe(true);
-      for (const reported of ['paid', 'failed'] as const) expect(decidePayment(current, reported)).toEqual({ outcome: 'ignored' });
+      for (const reported of ['paid', 'failed'] as const)
+        expect(decidePayment(current, reported)).toEqual({ outcome: 'ignored' });
     }
     expect(isTerminalPayment('created')).toBe(false);
   });

@@ -20,7 +20,10 @@ describe('the embedded default in the configuration', () => {
     expect(deploymentShape(loadConfig({ REDIS_URL: redis }))).toEqual({ database: 'embedded', redis: 'url' });
     expect(deploymentShape(loadConfig({ DATABASE_URL: db, REDIS_URL: redis }))).toEqual({ database: 'url', redis: 'url' });
     // An empty value counts as unset.
-    expect(deploymentShape(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }))).toEqual({ database: 'embedded', redis: 'in-process' });
+    expect(deploymentShape(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }))).toEqual({
+      database: 'embedded',
+      redis: 'in-process',
+    });
   });
 
   it('refuses a bad port', () => {

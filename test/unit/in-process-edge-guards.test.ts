@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InProcessRateCounter, InProcessRequestIdempotencyStore, InProcessWebhookReplayGuard } from '../../src/adapters/memory/edge-guards.ts';
+import {
+  InProcessRateCounter,
+  InProcessRequestIdempotencyStore,
+  InProcessWebhookReplayGuard,
+} from '../../src/adapters/memory/edge-guards.ts';
 
 /** A clock the test moves by hand. */
 const manualClock = () => {

@@ -10,13 +10,21 @@ const importsOf = (file: string): string[] =>
 
 describe('layers', () => {
   it('src/domain imports nothing but itself', () => {
-    const offenders = files('src/domain').flatMap((f) => importsOf(f).filter((i) => !i.startsWith('./')).map((i) => `${f}: ${i}`));
+    const offenders = files('src/domain').flatMap((f) =>
+      importsOf(f)
+        .filter((i) => !i.startsWith('./'))
+        .map((i) => `${f}: ${i}`),
+    );
     expect(offenders).toEqual([]);
   });
 
   it('src/app does not import the HTTP layer or the clients directly', () => {
     const forbidden = /^(fastify|ioredis|bullmq|@fastify\/|\.\.\/http\/)/;
-    const offenders = files('src/app').flatMap((f) => importsOf(f).filter((i) => forbidden.test(i)).map((i) => `${f}: ${i}`));
+    const offenders = files('src/app').flatMap((f) =>
+      importsOf(f)
+        .filter((i) => forbidden.test(i))
+        .map((i) => `${f}: ${i}`),
+    );
     expect(offenders).toEqual([]);
   });
 });

@@ -52,7 +52,8 @@ export async function openEmbeddedDatabase(opts: EmbeddedDatabaseOptions): Promi
       stopServer = () => server.stop();
     } else {
       port = await runningServerPort(clusterDir, password);
-      if (port === null) throw new EmbeddedPostgresError(`the embedded PostgreSQL in ${clusterDir} neither started nor is running`);
+      if (port === null)
+        throw new EmbeddedPostgresError(`the embedded PostgreSQL in ${clusterDir} neither started nor is running`);
     }
   } else if (!isAlive(Number(await readFile(ownerFile, 'utf8').catch(() => '')))) {
     // Its owner was killed without stopping it: adopt it, so that someone stops it.
@@ -95,7 +96,11 @@ async function stopOrphan(clusterDir: string): Promise<void> {
 }
 
 /** Starts the server; null when another process won the race to start it on this folder. */
-async function startServer(clusterDir: string, opts: EmbeddedDatabaseOptions, password: string): Promise<EmbeddedPostgresServer | null> {
+async function startServer(
+  clusterDir: string,
+  opts: EmbeddedDatabaseOptions,
+  password: string,
+): Promise<EmbeddedPostgresServer | null> {
   const server = await loadEmbeddedPostgres({
     clusterDir,
     port: opts.port,
@@ -125,14 +130,19 @@ async function runningServerPort(clusterDir: string, password: string): Promise<
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const lines = await readFile(pidFile, 'utf8').then((t) => t.split('\n'), () => null);
+    const lines = await readFile(pidFile, 'utf8').then(
+      (t) => t.split('\n'),
+      () => null,
+    );
     if (!lines) return null;
     const pid = Number(lines[0]);
     const port = Number(lines[3]);
     if (!isAlive(pid) || !Number.isInteger(port) || port <= 0) return null;
     if (await accepts(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`)) return port;
     if (Date.now() > deadline) {
-      throw new EmbeddedPostgresError(`an embedded PostgreSQL (pid ${pid}) holds ${clusterDir} but does not accept connections on port ${port}`);
+      throw new EmbeddedPostgresError(
+        `an embedded PostgreSQL (pid ${pid}) holds ${clusterDir} but does not accept connections on port ${port}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

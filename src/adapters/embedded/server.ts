@@ -70,10 +70,13 @@ export async function loadEmbeddedPostgres(opts: ServerOptions): Promise<Embedde
         await server.initialise();
       } catch (err) {
         const message = String((err as Error).message ?? err);
-        const why = opts.createPostgresUser && /permission denied/i.test(message)
-          ? `running as root, the server runs as the "postgres" user, which cannot reach that folder; choose a DATA_DIR every user can enter (e.g. chmod o+x on its parent folders)`
-          : message;
-        throw new EmbeddedPostgresError(`could not initialise the embedded PostgreSQL in ${opts.clusterDir}: ${why}`, { cause: err });
+        const why =
+          opts.createPostgresUser && /permission denied/i.test(message)
+            ? `running as root, the server runs as the "postgres" user, which cannot reach that folder; choose a DATA_DIR every user can enter (e.g. chmod o+x on its parent folders)`
+            : message;
+        throw new EmbeddedPostgresError(`could not initialise the embedded PostgreSQL in ${opts.clusterDir}: ${why}`, {
+          cause: err,
+        });
       }
     },
     async start() {

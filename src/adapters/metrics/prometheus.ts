@@ -37,7 +37,10 @@ export class PrometheusMetrics implements Metrics {
   private readonly webhooks: Counter<'outcome'>;
   private readonly mirrorRepairs: Counter;
 
-  constructor(sources: ScrapeSources, opts: { processMetrics?: boolean; onScrapeError?: (err: unknown, source: string) => void } = {}) {
+  constructor(
+    sources: ScrapeSources,
+    opts: { processMetrics?: boolean; onScrapeError?: (err: unknown, source: string) => void } = {},
+  ) {
     const registers = [this.registry];
     const failed = (source: string) => (err: unknown) => opts.onScrapeError?.(err, source);
     this.httpDuration = new Histogram({
@@ -68,7 +71,11 @@ export class PrometheusMetrics implements Metrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
       registers,
     });
-    this.holdsReleased = new Counter({ name: 'flashsale_holds_released_total', help: 'Holds released early by the client', registers });
+    this.holdsReleased = new Counter({
+      name: 'flashsale_holds_released_total',
+      help: 'Holds released early by the client',
+      registers,
+    });
     this.ordersCreated = new Counter({ name: 'flashsale_orders_created_total', help: 'Orders created from holds', registers });
     this.webhooks = new Counter({
       name: 'flashsale_webhooks_total',

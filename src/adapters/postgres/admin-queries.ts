@@ -77,7 +77,12 @@ export async function listHoldRows(
   filter: { status?: HoldStatus | undefined; productId?: number | undefined },
   page: Page,
 ): Promise<AdminHoldRow[]> {
-  const { rows } = await db.query<AdminHoldRow>(SQL.holds, [filter.status ?? null, filter.productId ?? null, page.limit, page.offset]);
+  const { rows } = await db.query<AdminHoldRow>(SQL.holds, [
+    filter.status ?? null,
+    filter.productId ?? null,
+    page.limit,
+    page.offset,
+  ]);
   return rows;
 }
 
@@ -86,6 +91,11 @@ export async function listOrderRows(
   filter: { status?: PaymentStatus | undefined; productId?: number | undefined },
   page: Page,
 ): Promise<OrderRow[]> {
-  const { rows } = await db.query<OrderRow>(SQL.orders, [filter.status ?? null, filter.productId ?? null, page.limit, page.offset]);
+  const { rows } = await db.query<OrderRow>(SQL.orders, [
+    filter.status ?? null,
+    filter.productId ?? null,
+    page.limit,
+    page.offset,
+  ]);
   return rows;
 }

@@ -64,10 +64,7 @@ export async function endHold(
   return rows[0] ?? null;
 }
 
-export async function expireOverdueHoldRows(
-  db: Db,
-  batchSize: number,
-): Promise<(EndedHoldRow & { id: string })[]> {
+export async function expireOverdueHoldRows(db: Db, batchSize: number): Promise<(EndedHoldRow & { id: string })[]> {
   const { rows } = await db.query(SQL.expireOverdue, [batchSize]);
   return rows;
 }

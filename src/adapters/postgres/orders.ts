@@ -49,10 +49,11 @@ export async function setPaymentStatus(db: Db, orderId: number, status: PaymentO
 }
 
 export async function returnOrderStock(db: Db, order: Pick<OrderRow, 'id' | 'product_id' | 'quantity'>): Promise<StockRow> {
-  const { rows } = await db.query<{ product_id: number; available: number; version: number }>(
-    SQL.returnStock,
-    [order.id, order.product_id, order.quantity],
-  );
+  const { rows } = await db.query<{ product_id: number; available: number; version: number }>(SQL.returnStock, [
+    order.id,
+    order.product_id,
+    order.quantity,
+  ]);
   const row = rows[0]!;
   return { id: row.product_id, available: row.available, version: row.version };
 }

@@ -48,10 +48,7 @@ export async function readStockFigures(db: Db, ids: number[] | null = null): Pro
   return rows;
 }
 
-export async function insertProduct(
-  db: Db,
-  p: { name: string; price: number | string; stock: number },
-): Promise<ProductRow> {
+export async function insertProduct(db: Db, p: { name: string; price: number | string; stock: number }): Promise<ProductRow> {
   const { rows } = await db.query<ProductRow>(SQL.insert, [p.name, p.price, p.stock]);
   return rows[0]!;
 }

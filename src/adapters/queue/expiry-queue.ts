@@ -40,7 +40,10 @@ export class BullMqExpiryScheduler implements ExpiryScheduler {
   }
 
   async schedule(holdId: string, delayMs: number): Promise<void> {
-    await withTimeout(this.queue.add('expire', { holdId }, { jobId: holdId, delay: Math.max(0, delayMs) }), 'scheduling hold expiry');
+    await withTimeout(
+      this.queue.add('expire', { holdId }, { jobId: holdId, delay: Math.max(0, delayMs) }),
+      'scheduling hold expiry',
+    );
   }
 
   async cancel(holdId: string): Promise<void> {

@@ -24,7 +24,8 @@ declare module 'ioredis' {
 
 function defineCommands(redis: Redis): void {
   if (!redis.flashsaleClaimIdempotencyKey) redis.defineCommand('flashsaleClaimIdempotencyKey', { numberOfKeys: 1, lua: CLAIM });
-  if (!redis.flashsaleReleaseIdempotencyKey) redis.defineCommand('flashsaleReleaseIdempotencyKey', { numberOfKeys: 1, lua: RELEASE });
+  if (!redis.flashsaleReleaseIdempotencyKey)
+    redis.defineCommand('flashsaleReleaseIdempotencyKey', { numberOfKeys: 1, lua: RELEASE });
   if (!redis.flashsaleCountHit) redis.defineCommand('flashsaleCountHit', { numberOfKeys: 1, lua: COUNT_HIT });
 }
 

@@ -49,7 +49,9 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
     socket.write(
       `HTTP/1.1 ${kind.status} ${http.STATUS_CODES[kind.status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n` +
-        Object.entries(BARE_SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+        Object.entries(BARE_SECURITY_HEADERS)
+          .map(([name, value]) => `${name}: ${value}\r\n`)
+          .join('') +
         `\r\n${body}`,
     );
   }

@@ -76,14 +76,22 @@ async function claimKey(request: FastifyRequest, reply: FastifyReply): Promise<F
     return undefined;
   }
   if (claim.fingerprint !== fingerprint) {
-    throw new DomainError(ErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was already used with a different request body.', {
-      idempotency_key: key,
-    });
+    throw new DomainError(
+      ErrorCode.IdempotencyKeyReused,
+      'This Idempotency-Key was already used with a different request body.',
+      {
+        idempotency_key: key,
+      },
+    );
   }
   if (claim.state === 'in_flight') {
-    throw new DomainError(ErrorCode.IdempotencyKeyInFlight, 'A request with this Idempotency-Key is still being processed; retry later.', {
-      idempotency_key: key,
-    });
+    throw new DomainError(
+      ErrorCode.IdempotencyKeyInFlight,
+      'A request with this Idempotency-Key is still being processed; retry later.',
+      {
+        idempotency_key: key,
+      },
+    );
   }
   const { status, headers, body } = claim.response;
   return reply.code(status).headers(headers).header('idempotent-replayed', 'true').send(body);
@@ -105,7 +113,12 @@ async function recordResponse(request: FastifyRequest, reply: FastifyReply, payl
       const value = reply.getHeader(name);
       if (value !== undefined) headers[name] = String(value);
     }
-    await store.complete(claim.storageKey, claim.fingerprint, { status: reply.statusCode, headers, body: payload }, IDEMPOTENCY_KEY_TTL_SECONDS);
+    await store.complete(
+      claim.storageKey,
+      claim.fingerprint,
+      { status: reply.statusCode, headers, body: payload },
+      IDEMPOTENCY_KEY_TTL_SECONDS,
+    );
   } catch (err) {
     // The in-flight record expires by itself; until then a retry is told to wait (409).
     request.log.warn({ err }, 'could not record the response of an idempotency key');

@@ -21,7 +21,7 @@ async function openapi(app: FastifyInstance): Promise<void> {
         { name: 'orders', description: 'Orders made from holds' },
         { name: 'payments', description: 'Payment provider webhooks' },
         { name: 'operations', description: 'Health and metrics' },
-        { name: 'admin', description: 'The operator\'s API, behind Authorization: Bearer <ADMIN_TOKEN>' },
+        { name: 'admin', description: "The operator's API, behind Authorization: Bearer <ADMIN_TOKEN>" },
       ],
       components: {
         securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN setting' } },

@@ -38,8 +38,20 @@ const FASTIFY_PROBLEMS: Record<string, ProblemKind> = {
 
 // PostgreSQL and connection failures that mean "try again shortly", not "bug".
 const UNAVAILABLE_CODES = new Set([
-  '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300', '57014',
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+  '53300',
+  '57014',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
 ]);
 
 // PostgreSQL refusing the characters of a value (NUL, bad encoding): the input's fault, never a 500.
@@ -47,7 +59,9 @@ const UNSTORABLE_INPUT_CODES = new Set(['22021', '22P05']);
 
 function isUnavailable(err: Error & { code?: string }): boolean {
   if (err.code && UNAVAILABLE_CODES.has(err.code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/.test(err.message);
+  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/.test(
+    err.message,
+  );
 }
 
 /**
@@ -62,16 +76,22 @@ async function problemPlugin(app: FastifyInstance): Promise<void> {
     if (err.validation) {
       const errors = err.validation.map((v) =>
         v.keyword === 'required'
-          ? { location: err.validationContext ?? 'body', pointer: `${v.instancePath}/${String(v.params['missingProperty'])}`, message: 'is required' }
+          ? {
+              location: err.validationContext ?? 'body',
+              pointer: `${v.instancePath}/${String(v.params['missingProperty'])}`,
+              message: 'is required',
+            }
           : { location: err.validationContext ?? 'body', pointer: v.instancePath || '/', message: v.message ?? 'is invalid' },
       );
       const first = errors[0];
-      const detail = first ? `${first.location} ${first.pointer === '/' ? '' : first.pointer + ' '}${first.message}`.trim() : undefined;
+      const detail = first
+        ? `${first.location} ${first.pointer === '/' ? '' : first.pointer + ' '}${first.message}`.trim()
+        : undefined;
       return sendProblem(reply, HTTP_PROBLEMS.validation, detail, { errors });
     }
     const known = err.code ? FASTIFY_PROBLEMS[err.code] : undefined;
     if (known) return sendProblem(reply, known, err.message);
-    if (err instanceof SyntaxError || /JSON/.test(err.message) && (err.statusCode ?? 500) < 500) {
+    if (err instanceof SyntaxError || (/JSON/.test(err.message) && (err.statusCode ?? 500) < 500)) {
       return sendProblem(reply, HTTP_PROBLEMS.malformedJson, 'The body could not be parsed as JSON.');
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {

@@ -12,8 +12,13 @@ export interface RateLimit {
 }
 
 /** Rate limit of hold creation from HOLD_RATE_LIMIT_MAX / _WINDOW_SECONDS; none unless configured. */
-export const holdRateLimitFrom = (config: { HOLD_RATE_LIMIT_MAX?: number; HOLD_RATE_LIMIT_WINDOW_SECONDS: number }): RateLimit | undefined =>
-  config.HOLD_RATE_LIMIT_MAX ? { max: config.HOLD_RATE_LIMIT_MAX, windowSeconds: config.HOLD_RATE_LIMIT_WINDOW_SECONDS } : undefined;
+export const holdRateLimitFrom = (config: {
+  HOLD_RATE_LIMIT_MAX?: number;
+  HOLD_RATE_LIMIT_WINDOW_SECONDS: number;
+}): RateLimit | undefined =>
+  config.HOLD_RATE_LIMIT_MAX
+    ? { max: config.HOLD_RATE_LIMIT_MAX, windowSeconds: config.HOLD_RATE_LIMIT_WINDOW_SECONDS }
+    : undefined;
 
 /**
  * A fixed-window limit per client address on the given routes, counted in the shared store so
@@ -29,7 +34,10 @@ async function rateLimit(app: FastifyInstance, opts: { routes: string[]; limit: 
   const check = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     let hits: { count: number; resetMs: number };
     try {
-      hits = await request.server.flashsale.ctx.rateCounter.hit(`${request.method}:${request.routeOptions.url}:${request.ip}`, windowMs);
+      hits = await request.server.flashsale.ctx.rateCounter.hit(
+        `${request.method}:${request.routeOptions.url}:${request.ip}`,
+        windowMs,
+      );
     } catch (err) {
       request.log.warn({ err }, 'rate limit store unavailable; request let through');
       return undefined;

@@ -7,7 +7,8 @@ export function isOneOf(route: RouteOptions, routes: ReadonlySet<string>): boole
 }
 
 /** Hooks of a route option as an array, whatever form the route declared them in. */
-export const hookList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+export const hookList = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Adds problem responses to a route's documented responses, keeping what it declares. */
 export function addResponses(route: RouteOptions, responses: Record<number, unknown>): void {

@@ -35,7 +35,11 @@ export function verifyWebhookSignature(secrets: string[]) {
         continue; // try the next secret
       }
       if (await isReplay(request, headers['webhook-id'])) {
-        await sendProblem(reply, HTTP_PROBLEMS.invalidSignature, 'This webhook-id was already delivered; a signed message is accepted once.');
+        await sendProblem(
+          reply,
+          HTTP_PROBLEMS.invalidSignature,
+          'This webhook-id was already delivered; a signed message is accepted once.',
+        );
       }
       return;
     }
@@ -72,7 +76,10 @@ async function forgetFailedWebhooks(app: FastifyInstance): Promise<void> {
     const messageId = seenIds.get(request);
     if (messageId === undefined || reply.statusCode < 500) return;
     await app.flashsale.ctx.webhookReplays.forget(messageId).catch((err: unknown) => {
-      request.log.warn({ err, messageId }, 'could not forget a failed webhook-id; its retry may be refused until the window ends');
+      request.log.warn(
+        { err, messageId },
+        'could not forget a failed webhook-id; its retry may be refused until the window ends',
+      );
     });
   });
 }

@@ -75,7 +75,14 @@ export const Movement = Type.Object({
 export const AdminHold = Type.Object({
   ...Hold.properties,
   ended_by: Type.Union(
-    [Type.Literal('order'), Type.Literal('client'), Type.Literal('job'), Type.Literal('sweeper'), Type.Literal('request'), Type.Null()],
+    [
+      Type.Literal('order'),
+      Type.Literal('client'),
+      Type.Literal('job'),
+      Type.Literal('sweeper'),
+      Type.Literal('request'),
+      Type.Null(),
+    ],
     { description: 'What ended the hold: an order, the client, the expiry job, the sweeper or a request.' },
   ),
 });

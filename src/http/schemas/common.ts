@@ -10,9 +10,7 @@ export const Problem = Type.Object(
     instance: Type.Optional(Type.String()),
     request_id: Type.Optional(Type.String()),
     code: Type.Optional(Type.String()),
-    errors: Type.Optional(
-      Type.Array(Type.Object({ location: Type.String(), pointer: Type.String(), message: Type.String() })),
-    ),
+    errors: Type.Optional(Type.Array(Type.Object({ location: Type.String(), pointer: Type.String(), message: Type.String() }))),
   },
   { additionalProperties: true, description: 'An RFC 9457 problem document (application/problem+json).' },
 );

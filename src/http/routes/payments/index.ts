@@ -7,7 +7,6 @@ import { PaymentWebhookBody, PendingPayment } from '../../schemas/payments.ts';
 import { contextFor } from '../../request-context.ts';
 
 const payments: FastifyPluginAsyncTypebox = async (app) => {
-
   app.post(
     '/api/payments/webhook',
     {
