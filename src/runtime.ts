@@ -6,20 +6,24 @@ import {
   InProcessRateCounter,
   InProcessRequestIdempotencyStore,
   InProcessWebhookReplayGuard,
-} from './adapters/memory/edge-guards.ts';
-import { InProcessExpiryScheduler } from './adapters/memory/expiry-scheduler.ts';
-import { InProcessIdempotencyCache } from './adapters/memory/idempotency-cache.ts';
-import { InProcessStockMirror } from './adapters/memory/stock-mirror.ts';
+} from './adapters/in-process/request-idempotency-store.ts';
+import { InProcessExpiryScheduler } from './adapters/expiry/in-process-scheduler.ts';
+import { InProcessIdempotencyCache } from './adapters/in-process/webhook-idempotency-cache.ts';
+import { InProcessStockMirror } from './adapters/in-process/stock-mirror.ts';
 import { PrometheusMetrics } from './adapters/metrics/prometheus.ts';
 import { createPool } from './adapters/postgres/db.ts';
 import { readStock } from './adapters/postgres/products.ts';
-import { BullMqExpiryScheduler } from './adapters/queue/expiry-queue.ts';
+import { BullMqExpiryScheduler } from './adapters/expiry/bullmq-scheduler.ts';
 import { createRedis } from './adapters/redis/client.ts';
-import { RedisRateCounter, RedisRequestIdempotencyStore, RedisWebhookReplayGuard } from './adapters/redis/edge-guards.ts';
-import { RedisIdempotencyCache } from './adapters/redis/idempotency-cache.ts';
+import {
+  RedisRateCounter,
+  RedisRequestIdempotencyStore,
+  RedisWebhookReplayGuard,
+} from './adapters/redis/request-idempotency-store.ts';
+import { RedisIdempotencyCache } from './adapters/redis/webhook-idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
 import { ProductCatalog } from './app/get-product.ts';
-import { HoldBatcher } from './app/hold-batcher.ts';
+import { HoldBatcher } from './adapters/postgres/hold-batcher.ts';
 import type { AppContext, IdempotencyCache, StockMirror } from './app/ports.ts';
 import { ConfigError, type Config } from './config.ts';
 import type { ReadinessCheck } from './http/routes/health/index.ts';

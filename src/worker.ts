@@ -1,9 +1,9 @@
-import { InProcessExpiryScheduler } from './adapters/memory/expiry-scheduler.ts';
-import { consumeExpiryJobs } from './adapters/memory/expiry-worker.ts';
+import { InProcessExpiryScheduler } from './adapters/expiry/in-process-scheduler.ts';
+import { consumeExpiryJobs } from './adapters/expiry/in-process-worker.ts';
 import { createQueueRedis } from './adapters/redis/client.ts';
-import { createExpiryWorker } from './adapters/queue/expiry-worker.ts';
-import { expireOverdueHolds } from './app/expire-holds.ts';
-import { DueHoldsDrain } from './app/expiry-drain.ts';
+import { createExpiryWorker } from './adapters/expiry/bullmq-worker.ts';
+import { expireOverdueHolds } from './app/expiry/expire-holds.ts';
+import { DueHoldsDrain } from './app/expiry/expiry-drain.ts';
 import { runPeriodically } from './app/periodic-task.ts';
 import { reconcile } from './app/reconcile.ts';
 import type { Runtime } from './runtime.ts';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { BullMqExpiryScheduler } from '../../src/adapters/queue/expiry-queue.ts';
+import { BullMqExpiryScheduler } from '../../src/adapters/expiry/bullmq-scheduler.ts';
 import { autocannonLoad, type Measurement } from '../lib/load.ts';
 import { startProcess } from '../lib/processes.ts';
 import { insertBenchProduct } from '../lib/setup.ts';

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction } from '../adapters/postgres/db.ts';
 import { findOrder, lockOrderId, returnOrderStock, setPaymentStatus, type OrderRow } from '../adapters/postgres/orders.ts';
-import { claimPaymentEvent, findPaymentEvent, pendingPaymentEvents, settlePaymentEvent } from '../adapters/postgres/payments.ts';
+import {
+  claimPaymentEvent,
+  findPaymentEvent,
+  pendingPaymentEvents,
+  settlePaymentEvent,
+} from '../adapters/postgres/payment-events.ts';
 import { DomainError, ErrorCode } from '../domain/errors.ts';
 import { decidePayment, type PaymentEventOutcome, type PaymentOutcome } from '../domain/order.ts';
 import { syncMirror } from './mirror-sync.ts';

@@ -1,4 +1,4 @@
-import { adjustStockRow, updateProductRow } from '../adapters/postgres/admin-queries.ts';
+import { adjustStockRow, updateProductRow } from '../adapters/postgres/listings.ts';
 import { findProduct, insertProduct } from '../adapters/postgres/products.ts';
 import { DomainError, ErrorCode } from '../domain/errors.ts';
 import { adjustmentRefusal, MAX_TOTAL_STOCK } from '../domain/stock.ts';

@@ -3,7 +3,7 @@
  * adapters implement them in production; in-process stand-ins implement them in embedded mode.
  */
 import type pg from 'pg';
-import type { HoldBatcher } from './hold-batcher.ts';
+import type { HoldBatcher } from '../adapters/postgres/hold-batcher.ts';
 
 /** A product's available stock at a database version. */
 export interface StockSnapshot {

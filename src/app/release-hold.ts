@@ -1,7 +1,7 @@
 import { endHold, findHold } from '../adapters/postgres/holds.ts';
 import { DomainError, ErrorCode } from '../domain/errors.ts';
 import { holdNotActiveError } from '../domain/hold.ts';
-import { expireHold } from './expire-holds.ts';
+import { expireHold } from './expiry/expire-holds.ts';
 import { snapshotOf, syncMirror } from './mirror-sync.ts';
 import type { AppContext } from './ports.ts';
 

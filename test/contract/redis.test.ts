@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, describe } from 'vitest';
-import { BullMqExpiryScheduler, EXPIRY_QUEUE, type ExpiryJobData } from '../../src/adapters/queue/expiry-queue.ts';
+import { BullMqExpiryScheduler, EXPIRY_QUEUE, type ExpiryJobData } from '../../src/adapters/expiry/bullmq-scheduler.ts';
 import { createQueueRedis, createRedis } from '../../src/adapters/redis/client.ts';
-import { RedisIdempotencyCache } from '../../src/adapters/redis/idempotency-cache.ts';
+import { RedisIdempotencyCache } from '../../src/adapters/redis/webhook-idempotency-cache.ts';
 import { RedisStockMirror } from '../../src/adapters/redis/stock-mirror.ts';
 import { TEST_REDIS_URL } from '../helpers/env.ts';
 import { expirySchedulerContract } from './expiry-scheduler.contract.ts';
-import { idempotencyCacheContract } from './idempotency-cache.contract.ts';
+import { idempotencyCacheContract } from './webhook-idempotency-cache.contract.ts';
 import { stockMirrorContract } from './stock-mirror.contract.ts';
 
 // Each test gets its own random key prefix, deleted afterwards.

@@ -4,7 +4,7 @@ import {
   InProcessRateCounter,
   InProcessRequestIdempotencyStore,
   InProcessWebhookReplayGuard,
-} from '../../src/adapters/memory/edge-guards.ts';
+} from '../../src/adapters/in-process/request-idempotency-store.ts';
 import { TestService } from '../helpers/service.ts';
 import { newWebhookSecret, signWebhook } from '../helpers/webhook-signing.ts';
 

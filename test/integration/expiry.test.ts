@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { expireOverdueHolds } from '../../src/app/expire-holds.ts';
+import { expireOverdueHolds } from '../../src/app/expiry/expire-holds.ts';
 import { eventually, TestService } from '../helpers/service.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

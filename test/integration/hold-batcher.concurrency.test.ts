@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/adapters/postgres/db.ts';
-import { HoldBatcher, type BatchedHold } from '../../src/app/hold-batcher.ts';
+import { HoldBatcher, type BatchedHold } from '../../src/adapters/postgres/hold-batcher.ts';
 import { reconcile } from '../../src/app/reconcile.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
 import { countBy, TestService } from '../helpers/service.ts';

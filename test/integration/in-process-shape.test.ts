@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InProcessExpiryScheduler } from '../../src/adapters/memory/expiry-scheduler.ts';
-import { InProcessIdempotencyCache } from '../../src/adapters/memory/idempotency-cache.ts';
-import { InProcessStockMirror } from '../../src/adapters/memory/stock-mirror.ts';
+import { InProcessExpiryScheduler } from '../../src/adapters/expiry/in-process-scheduler.ts';
+import { InProcessIdempotencyCache } from '../../src/adapters/in-process/webhook-idempotency-cache.ts';
+import { InProcessStockMirror } from '../../src/adapters/in-process/stock-mirror.ts';
 import { countBy, eventually, TestService, type TestServiceOptions } from '../helpers/service.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { expireOverdueHolds } from '../../src/app/expire-holds.ts';
+import { expireOverdueHolds } from '../../src/app/expiry/expire-holds.ts';
 import type { HttpResult, TestService } from '../helpers/service.ts';
 import type { SaleModel } from './reference-model.ts';
 

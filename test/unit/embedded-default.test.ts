@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { InProcessExpiryScheduler } from '../../src/adapters/memory/expiry-scheduler.ts';
-import { InProcessIdempotencyCache } from '../../src/adapters/memory/idempotency-cache.ts';
+import { InProcessExpiryScheduler } from '../../src/adapters/expiry/in-process-scheduler.ts';
+import { InProcessIdempotencyCache } from '../../src/adapters/in-process/webhook-idempotency-cache.ts';
 import { ConfigError, deploymentShape, loadConfig } from '../../src/config.ts';
 
 describe('the embedded default in the configuration', () => {

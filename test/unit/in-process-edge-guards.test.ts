@@ -3,7 +3,7 @@ import {
   InProcessRateCounter,
   InProcessRequestIdempotencyStore,
   InProcessWebhookReplayGuard,
-} from '../../src/adapters/memory/edge-guards.ts';
+} from '../../src/adapters/in-process/request-idempotency-store.ts';
 
 /** A clock the test moves by hand. */
 const manualClock = () => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listHolds, listMovements, listOrders } from '../../../app/admin-listings.ts';
+import { listHolds, listMovements, listOrders } from '../../../app/listings.ts';
 import { adjustStock, createProduct, updateProduct } from '../../../app/manage-products.ts';
 import { ADMIN_SECURITY, requireAdminToken } from '../../plugins/admin-auth.ts';
 import {

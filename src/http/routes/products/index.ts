@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { listProducts } from '../../../app/admin-listings.ts';
+import { listProducts } from '../../../app/listings.ts';
 import { getProduct } from '../../../app/get-product.ts';
 import { PageQuery, ProductPage } from '../../schemas/admin.ts';
 import { problems } from '../../schemas/common.ts';

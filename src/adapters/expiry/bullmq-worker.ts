@@ -1,9 +1,9 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { expireHold } from '../../app/expire-holds.ts';
-import type { DueHoldsDrain } from '../../app/expiry-drain.ts';
+import { expireHold } from '../../app/expiry/expire-holds.ts';
+import type { DueHoldsDrain } from '../../app/expiry/expiry-drain.ts';
 import type { AppContext } from '../../app/ports.ts';
-import { EXPIRY_QUEUE, type ExpiryJobData } from './expiry-queue.ts';
+import { EXPIRY_QUEUE, type ExpiryJobData } from './bullmq-scheduler.ts';
 
 /**
  * Processes hold-expiry jobs. A job that fires before the hold is due by the database clock (the

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { placeHoldBatch, type BatchAnswerRow } from '../adapters/postgres/hold-batches.ts';
-import type { PlacedHoldRow } from '../adapters/postgres/holds.ts';
-import type { StockSnapshot } from './ports.ts';
+import { placeHoldBatch, type BatchAnswerRow } from './hold-batches.ts';
+import type { PlacedHoldRow } from './holds.ts';
+import type { StockSnapshot } from '../../app/ports.ts';
 
 export interface HoldBatcherOptions {
   /** Most holds written by one statement. */

@@ -1,5 +1,5 @@
 import { expireOverdueHolds } from './expire-holds.ts';
-import type { AppContext } from './ports.ts';
+import type { AppContext } from '../ports.ts';
 
 /**
  * The holds of a flash sale are placed within seconds of each other, so they fall due together.

@@ -1,4 +1,4 @@
-import { listHoldRows, listMovementRows, listOrderRows, listProductRows, type Page } from '../adapters/postgres/admin-queries.ts';
+import { listHoldRows, listMovementRows, listOrderRows, listProductRows, type Page } from '../adapters/postgres/listings.ts';
 import { findProduct } from '../adapters/postgres/products.ts';
 import type { HoldEndedBy, HoldStatus } from '../domain/hold.ts';
 import type { PaymentStatus } from '../domain/order.ts';

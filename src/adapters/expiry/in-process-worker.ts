@@ -1,6 +1,6 @@
-import { expireHold } from '../../app/expire-holds.ts';
+import { expireHold } from '../../app/expiry/expire-holds.ts';
 import type { AppContext } from '../../app/ports.ts';
-import type { InProcessExpiryScheduler } from './expiry-scheduler.ts';
+import type { InProcessExpiryScheduler } from './in-process-scheduler.ts';
 
 /**
  * Processes the in-process expiry jobs exactly as the BullMQ worker processes its own: expire the

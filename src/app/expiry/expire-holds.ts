@@ -1,7 +1,7 @@
-import { endHold, expireOverdueHoldRows, findHold } from '../adapters/postgres/holds.ts';
-import type { HoldStatus } from '../domain/hold.ts';
-import { snapshotOf, syncMirror } from './mirror-sync.ts';
-import type { AppContext, StockSnapshot } from './ports.ts';
+import { endHold, expireOverdueHoldRows, findHold } from '../../adapters/postgres/holds.ts';
+import type { HoldStatus } from '../../domain/hold.ts';
+import { snapshotOf, syncMirror } from '../mirror-sync.ts';
+import type { AppContext, StockSnapshot } from '../ports.ts';
 
 export type ExpireHoldResult =
   | { kind: 'expired'; lagMs: number }
