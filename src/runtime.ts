@@ -2,30 +2,30 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
 import { openEmbeddedDatabase } from './adapters/embedded/postgres.ts';
-import {
-  InProcessRateCounter,
-  InProcessRequestIdempotencyStore,
-  InProcessWebhookReplayGuard,
-} from './adapters/in-process/request-idempotency-store.ts';
+import { InProcessRateCounter } from './adapters/in-process/rate-counter.ts';
+import { InProcessRequestIdempotencyStore } from './adapters/in-process/request-idempotency-store.ts';
+import { InProcessWebhookReplayGuard } from './adapters/in-process/webhook-replay-guard.ts';
 import { InProcessExpiryScheduler } from './adapters/expiry/in-process-scheduler.ts';
-import { InProcessIdempotencyCache } from './adapters/in-process/webhook-idempotency-cache.ts';
+import { InProcessWebhookIdempotencyCache } from './adapters/in-process/webhook-idempotency-cache.ts';
 import { InProcessStockMirror } from './adapters/in-process/stock-mirror.ts';
 import { PrometheusMetrics } from './adapters/metrics/prometheus.ts';
 import { createPool } from './adapters/postgres/db.ts';
 import { readStock } from './adapters/postgres/products.ts';
 import { BullMqExpiryScheduler } from './adapters/expiry/bullmq-scheduler.ts';
 import { createRedis } from './adapters/redis/client.ts';
-import {
-  RedisRateCounter,
-  RedisRequestIdempotencyStore,
-  RedisWebhookReplayGuard,
-} from './adapters/redis/request-idempotency-store.ts';
-import { RedisIdempotencyCache } from './adapters/redis/webhook-idempotency-cache.ts';
+import { RedisRateCounter } from './adapters/redis/rate-counter.ts';
+import { RedisRequestIdempotencyStore } from './adapters/redis/request-idempotency-store.ts';
+import { RedisWebhookReplayGuard } from './adapters/redis/webhook-replay-guard.ts';
+import { RedisWebhookIdempotencyCache } from './adapters/redis/webhook-idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
 import { ProductCatalog } from './app/get-product.ts';
 import { HoldBatcher } from './adapters/postgres/hold-batcher.ts';
-import type { AppContext, IdempotencyCache, StockMirror } from './app/ports.ts';
+import type { AppContext, WebhookIdempotencyCache, StockMirror } from './app/ports.ts';
 import { ConfigError, type Config } from './config.ts';
+import type { FlashsaleDeps } from './http/app.ts';
+import type { EdgeGuards } from './http/ports.ts';
+import { holdRateLimitFrom } from './http/plugins/rate-limit.ts';
+import { parseWebhookSecrets } from './http/plugins/webhook-signature.ts';
 import type { ReadinessCheck } from './http/routes/health/index.ts';
 
 /** The composition root: every client and adapter, built once from the configuration. */
@@ -33,6 +33,8 @@ export interface Runtime {
   config: Config;
   log: PinoLogger;
   ctx: AppContext;
+  /** The HTTP edge's guards: Idempotency-Key records, webhook replays, rate counters. */
+  guards: EdgeGuards;
   catalog: ProductCatalog;
   pool: pg.Pool;
   /** Null without REDIS_URL: in-process stand-ins then replace Redis and BullMQ. */
@@ -95,10 +97,10 @@ export function createRuntime(
     ? new BullMqExpiryScheduler(queueRedis, `${config.REDIS_PREFIX}bull`)
     : new InProcessExpiryScheduler();
   const mirror: StockMirror = redis ? new RedisStockMirror(redis, config.REDIS_PREFIX) : new InProcessStockMirror();
-  const idempotency: IdempotencyCache = redis
-    ? new RedisIdempotencyCache(redis, config.REDIS_PREFIX)
-    : new InProcessIdempotencyCache();
-  const edgeGuards: Pick<AppContext, 'requestIdempotency' | 'webhookReplays' | 'rateCounter'> = redis
+  const webhookIdempotency: WebhookIdempotencyCache = redis
+    ? new RedisWebhookIdempotencyCache(redis, config.REDIS_PREFIX)
+    : new InProcessWebhookIdempotencyCache();
+  const guards: EdgeGuards = redis
     ? {
         requestIdempotency: new RedisRequestIdempotencyStore(redis, config.REDIS_PREFIX),
         webhookReplays: new RedisWebhookReplayGuard(redis, config.REDIS_PREFIX),
@@ -117,8 +119,7 @@ export function createRuntime(
     pool,
     mirror,
     expiry: scheduler,
-    idempotency,
-    ...edgeGuards,
+    webhookIdempotency,
     log,
     metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
@@ -136,6 +137,7 @@ export function createRuntime(
     config,
     log,
     ctx,
+    guards,
     catalog: new ProductCatalog(),
     pool,
     redis,
@@ -153,5 +155,19 @@ export function createRuntime(
       await pool.end();
       await database?.close();
     },
+  };
+}
+
+/** What the HTTP app is built from, taken from the runtime and its configuration. */
+export function httpDependencies(rt: Runtime): FlashsaleDeps {
+  return {
+    ctx: rt.ctx,
+    guards: rt.guards,
+    catalog: rt.catalog,
+    webhookSecrets: parseWebhookSecrets(rt.config.WEBHOOK_SECRET),
+    readiness: rt.readiness,
+    adminToken: rt.config.ADMIN_TOKEN,
+    metrics: rt.metrics,
+    holdRateLimit: holdRateLimitFrom(rt.config),
   };
 }

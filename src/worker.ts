@@ -1,7 +1,7 @@
 import { InProcessExpiryScheduler } from './adapters/expiry/in-process-scheduler.ts';
-import { consumeExpiryJobs } from './adapters/expiry/in-process-worker.ts';
+import { startInProcessExpiryWorker } from './adapters/expiry/in-process-worker.ts';
 import { createQueueRedis } from './adapters/redis/client.ts';
-import { createExpiryWorker } from './adapters/expiry/bullmq-worker.ts';
+import { startBullMqExpiryWorker } from './adapters/expiry/bullmq-worker.ts';
 import { expireOverdueHolds } from './app/expiry/expire-holds.ts';
 import { DueHoldsDrain } from './app/expiry/expiry-drain.ts';
 import { runPeriodically } from './app/periodic-task.ts';
@@ -55,12 +55,18 @@ export function startWorker(rt: Runtime, opts: { processJobs?: boolean } = {}): 
 /** Hold-expiry jobs from BullMQ, or from the in-process queue when there is no Redis. */
 function startExpiryJobs(rt: Runtime): BackgroundWork {
   if (rt.scheduler instanceof InProcessExpiryScheduler) {
-    return consumeExpiryJobs(rt.ctx, rt.scheduler, rt.config.WORKER_CONCURRENCY);
+    return startInProcessExpiryWorker(rt.ctx, rt.scheduler, rt.config.WORKER_CONCURRENCY);
   }
   // The runtime builds a BullMQ scheduler only when REDIS_URL is set.
   const connection = createQueueRedis(rt.redisUrl!);
   const drain = new DueHoldsDrain(rt.ctx);
-  const worker = createExpiryWorker(rt.ctx, connection, `${rt.config.REDIS_PREFIX}bull`, rt.config.WORKER_CONCURRENCY, drain);
+  const worker = startBullMqExpiryWorker(
+    rt.ctx,
+    connection,
+    `${rt.config.REDIS_PREFIX}bull`,
+    rt.config.WORKER_CONCURRENCY,
+    drain,
+  );
   return {
     async close() {
       await worker.close();

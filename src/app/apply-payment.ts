@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
-import { withTransaction } from '../adapters/postgres/db.ts';
+import { withTransaction, type Tx } from '../adapters/postgres/db.ts';
 import { findOrder, lockOrderId, returnOrderStock, setPaymentStatus, type OrderRow } from '../adapters/postgres/orders.ts';
 import {
   claimPaymentEvent,
@@ -42,7 +41,7 @@ export interface PaymentResult {
  */
 export async function applyPayment(ctx: AppContext, input: PaymentInput): Promise<PaymentResult> {
   const fingerprint = fingerprintOf(input);
-  const cached = await ctx.idempotency.get(input.idempotencyKey).catch(() => null);
+  const cached = await ctx.webhookIdempotency.get(input.idempotencyKey).catch(() => null);
   if (cached) return replay(ctx, cached, fingerprint, input.idempotencyKey);
 
   const mirrorWrites: StockSnapshot[] = [];
@@ -92,7 +91,7 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
   await syncMirror(ctx, mirrorWrites);
   // A pending (202) answer changes once its order exists, so only final answers are cached.
   if (!result.replayed && result.status === 200) {
-    await ctx.idempotency
+    await ctx.webhookIdempotency
       .put(input.idempotencyKey, { fingerprint, status: result.status, body: result.body }, IDEMPOTENCY_TTL_SECONDS)
       .catch((err: unknown) => ctx.log.warn({ err }, 'could not cache webhook response; the database still has it'));
   }
@@ -100,10 +99,7 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
 }
 
 /** Applies the events that arrived before this order existed, in arrival order, in its transaction. */
-export async function applyPendingPayments(
-  tx: pg.PoolClient,
-  order: OrderRow,
-): Promise<{ order: OrderRow; stock: StockSnapshot | null }> {
+export async function applyPendingPayments(tx: Tx, order: OrderRow): Promise<{ order: OrderRow; stock: StockSnapshot | null }> {
   await lockOrderId(tx, order.id);
   let current = order;
   let stock: StockSnapshot | null = null;
@@ -117,7 +113,7 @@ export async function applyPendingPayments(
 }
 
 async function applyToOrder(
-  tx: pg.PoolClient,
+  tx: Tx,
   order: OrderRow,
   reported: PaymentOutcome,
 ): Promise<{ order: OrderRow; outcome: PaymentEventOutcome; stock: StockSnapshot | null }> {

@@ -1,11 +1,11 @@
 import { withTransaction } from '../adapters/postgres/db.ts';
 import { endHold, findHold } from '../adapters/postgres/holds.ts';
 import { confirmHoldIntoOrder, findOrder, type OrderRow } from '../adapters/postgres/orders.ts';
+import { holdNotFound } from '../domain/errors.ts';
 import { holdNotActiveError } from '../domain/hold.ts';
 import { applyPendingPayments } from './apply-payment.ts';
 import { snapshotOf, syncMirror } from './mirror-sync.ts';
 import type { AppContext, StockSnapshot } from './ports.ts';
-import { holdNotFound } from './release-hold.ts';
 
 export interface CreateOrderResult {
   order: OrderRow;

@@ -1,5 +1,5 @@
 import { findProduct, readStock, type ProductRow } from '../adapters/postgres/products.ts';
-import { DomainError, ErrorCode } from '../domain/errors.ts';
+import { DomainError, ErrorCode, productNotFound } from '../domain/errors.ts';
 import { syncMirror } from './mirror-sync.ts';
 import type { AppContext } from './ports.ts';
 import { productView, type ProductView } from './views.ts';
@@ -31,11 +31,11 @@ export class ProductCatalog {
 
 export async function getProduct(ctx: AppContext, catalog: ProductCatalog, id: number): Promise<ProductView> {
   const [details, mirrored] = await Promise.all([catalog.details(ctx, id), ctx.mirror.read(id).catch(() => undefined)]);
-  if (!details) throw new DomainError(ErrorCode.ProductNotFound, `Product ${id} does not exist.`, { product_id: id });
+  if (!details) throw productNotFound(id);
   if (typeof mirrored === 'number') return productView(details, mirrored);
   // Missing (null) or unreachable (undefined): read the truth, and rebuild the key if it was missing.
   const [stock] = await readStock(ctx.pool, [id]);
-  if (!stock) throw new DomainError(ErrorCode.ProductNotFound, `Product ${id} does not exist.`, { product_id: id });
+  if (!stock) throw productNotFound(id);
   if (mirrored === null) await syncMirror(ctx, [{ productId: id, available: stock.available, version: stock.version }]);
   return productView(details, stock.available);
 }

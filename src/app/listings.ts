@@ -1,9 +1,9 @@
 import { listHoldRows, listMovementRows, listOrderRows, listProductRows, type Page } from '../adapters/postgres/listings.ts';
 import { findProduct } from '../adapters/postgres/products.ts';
+import { productNotFound } from '../domain/errors.ts';
 import type { HoldEndedBy, HoldStatus } from '../domain/hold.ts';
 import type { PaymentStatus } from '../domain/order.ts';
 import type { MovementReason } from '../domain/stock.ts';
-import { productNotFound } from './manage-products.ts';
 import type { AppContext } from './ports.ts';
 import { holdView, orderView, productView, type HoldView, type OrderView, type ProductView } from './views.ts';
 

@@ -1,6 +1,5 @@
-import { adjustStockRow, updateProductRow } from '../adapters/postgres/listings.ts';
-import { findProduct, insertProduct } from '../adapters/postgres/products.ts';
-import { DomainError, ErrorCode } from '../domain/errors.ts';
+import { adjustStockRow, findProduct, insertProduct, updateProductRow } from '../adapters/postgres/products.ts';
+import { DomainError, ErrorCode, productNotFound } from '../domain/errors.ts';
 import { adjustmentRefusal, MAX_TOTAL_STOCK } from '../domain/stock.ts';
 import type { ProductCatalog } from './get-product.ts';
 import { syncMirror } from './mirror-sync.ts';
@@ -82,6 +81,3 @@ export async function adjustStock(
     }
   }
 }
-
-export const productNotFound = (id: number): DomainError =>
-  new DomainError(ErrorCode.ProductNotFound, `Product ${id} does not exist.`, { product_id: id });

@@ -1,4 +1,4 @@
-import { DomainError, ErrorCode } from '../domain/errors.ts';
+import { DomainError, ErrorCode, productNotFound } from '../domain/errors.ts';
 import type { Hold } from '../domain/hold.ts';
 import { placeHoldRow, type PlacedHoldRow } from '../adapters/postgres/holds.ts';
 import { readStock } from '../adapters/postgres/products.ts';
@@ -99,9 +99,6 @@ async function mirroredStock(ctx: AppContext, productId: number): Promise<number
   await syncMirror(ctx, [{ productId, available: stock.available, version: stock.version }]);
   return stock.available;
 }
-
-const productNotFound = (productId: number): DomainError =>
-  new DomainError(ErrorCode.ProductNotFound, `Product ${productId} does not exist.`, { product_id: productId });
 
 const insufficient = (input: PlaceHoldInput, available: number): DomainError =>
   new DomainError(

@@ -1,16 +1,14 @@
 /**
- * What the use cases need from the outside world, as small interfaces. The Redis and BullMQ
- * adapters implement them in production; in-process stand-ins implement them in embedded mode.
+ * What the use cases need from the outside world. PostgreSQL is the system of record and use
+ * cases speak SQL through `adapters/postgres` directly (decision 13); the interfaces here are the
+ * ports that have two implementations: Redis or BullMQ in production, an in-process stand-in in
+ * the embedded mode.
  */
-import type pg from 'pg';
+import type { Pool } from '../adapters/postgres/db.ts';
 import type { HoldBatcher } from '../adapters/postgres/hold-batcher.ts';
+import type { StockSnapshot } from '../domain/stock.ts';
 
-/** A product's available stock at a database version. */
-export interface StockSnapshot {
-  productId: number;
-  available: number;
-  version: number;
-}
+export type { StockSnapshot };
 
 /** What a mirror write did: created the key, changed it, found it equal, or refused an older version. */
 export type MirrorWriteResult = 'created' | 'changed' | 'unchanged' | 'stale';
@@ -38,50 +36,13 @@ export interface StoredResponse {
   body: unknown;
 }
 
-/** The fast layer of webhook idempotency: responses remembered by key for a while. */
-export interface IdempotencyCache {
+/**
+ * The fast layer of webhook idempotency (the payment events table is the durable one): webhook
+ * responses remembered by `idempotency_key` for a while.
+ */
+export interface WebhookIdempotencyCache {
   get(key: string): Promise<StoredResponse | null>;
   put(key: string, value: StoredResponse, ttlSeconds: number): Promise<void>;
-}
-
-/** A response as sent, kept so a retry with the same `Idempotency-Key` gets the very same answer. */
-export interface RecordedResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** What is known about an `Idempotency-Key` when a request claims it. */
-export type IdempotencyClaim =
-  | { state: 'claimed'; token: string }
-  | { state: 'in_flight'; fingerprint: string }
-  | { state: 'completed'; fingerprint: string; response: RecordedResponse };
-
-/**
- * Request keys of the `Idempotency-Key` header (IETF httpapi-idempotency-key-header): claimed
- * atomically by the first request, then holding its response until they expire.
- */
-export interface RequestIdempotencyStore {
-  /** Claims `key` for a request with this fingerprint unless it is known; else says what is known. */
-  claim(key: string, fingerprint: string, lockSeconds: number): Promise<IdempotencyClaim>;
-  /** Stores the response of the request that claimed `key`, for `ttlSeconds`. */
-  complete(key: string, fingerprint: string, response: RecordedResponse, ttlSeconds: number): Promise<void>;
-  /** Gives up a claim (by its token) that produced no answer worth repeating, so a retry runs again. */
-  release(key: string, token: string): Promise<void>;
-}
-
-/** Signed webhook message ids seen recently, so the same signed message cannot be delivered twice. */
-export interface WebhookReplayGuard {
-  /** Records `messageId`; false when it was already recorded within the last `ttlSeconds`. */
-  firstSighting(messageId: string, ttlSeconds: number): Promise<boolean>;
-  /** Forgets `messageId`, so the sender's retry of a message that failed on our side is accepted. */
-  forget(messageId: string): Promise<void>;
-}
-
-/** Fixed-window hit counters per client, shared by every process (rate limiting). */
-export interface RateCounter {
-  /** Counts one hit for `key`; returns the hits in the current window and ms until it ends. */
-  hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
 }
 
 export interface Logger {
@@ -122,14 +83,10 @@ export const noopMetrics: Metrics = {
 
 /** Everything a use case may touch, passed in explicitly. */
 export interface AppContext {
-  pool: pg.Pool;
+  pool: Pool;
   mirror: StockMirror;
   expiry: ExpiryScheduler;
-  idempotency: IdempotencyCache;
-  /** HTTP-edge guards: the Idempotency-Key header, webhook replays and rate limits. */
-  requestIdempotency: RequestIdempotencyStore;
-  webhookReplays: WebhookReplayGuard;
-  rateCounter: RateCounter;
+  webhookIdempotency: WebhookIdempotencyCache;
   log: Logger;
   metrics: Metrics;
   holdTtlSeconds: number;

@@ -1,5 +1,5 @@
 import { endHold, findHold } from '../adapters/postgres/holds.ts';
-import { DomainError, ErrorCode } from '../domain/errors.ts';
+import { DomainError, ErrorCode, holdNotFound } from '../domain/errors.ts';
 import { holdNotActiveError } from '../domain/hold.ts';
 import { expireHold } from './expiry/expire-holds.ts';
 import { snapshotOf, syncMirror } from './mirror-sync.ts';
@@ -24,6 +24,3 @@ export async function releaseHold(ctx: AppContext, holdId: string): Promise<void
   }
   throw holdNotActiveError(hold);
 }
-
-export const holdNotFound = (holdId: string): DomainError =>
-  new DomainError(ErrorCode.HoldNotFound, `Hold ${holdId} does not exist.`, { hold_id: holdId });

@@ -3,9 +3,7 @@ import { migrate } from '../adapters/postgres/migrate.ts';
 import type { Config } from '../config.ts';
 import { buildApp } from '../http/app.ts';
 import { buildWorkerEndpoint } from '../http/worker-endpoint.ts';
-import { holdRateLimitFrom } from '../http/plugins/rate-limit.ts';
-import { parseWebhookSecrets } from '../http/plugins/webhook-signature.ts';
-import { openRuntime, type Runtime } from '../runtime.ts';
+import { httpDependencies, openRuntime, type Runtime } from '../runtime.ts';
 import { startWorker, type BackgroundWork } from '../worker.ts';
 import { createLogger } from './logger.ts';
 
@@ -24,22 +22,11 @@ export async function serve(config: Config): Promise<void> {
 
 async function startServing(config: Config, log: ReturnType<typeof createLogger>, rt: Runtime): Promise<void> {
   await migrate(rt.pool);
-  const webhookSecrets = parseWebhookSecrets(config.WEBHOOK_SECRET);
-  if (webhookSecrets.length === 0) {
+  const deps = httpDependencies(rt);
+  if (deps.webhookSecrets.length === 0) {
     log.warn('WEBHOOK_SECRET is not set: payment webhooks are accepted without a signature');
   }
-  const app = await buildApp(
-    {
-      ctx: rt.ctx,
-      catalog: rt.catalog,
-      webhookSecrets,
-      readiness: rt.readiness,
-      adminToken: config.ADMIN_TOKEN,
-      metrics: rt.metrics,
-      holdRateLimit: holdRateLimitFrom(config),
-    },
-    { logger: log },
-  );
+  const app = await buildApp(deps, { logger: log });
   // RUN_WORKER=false leaves expiry jobs to separate workers; the sweeper and reconciler still run.
   const worker: BackgroundWork = startWorker(rt, { processJobs: config.RUN_WORKER });
 

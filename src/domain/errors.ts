@@ -34,4 +34,14 @@ export class DomainError extends Error {
   }
 }
 
+/** The one way each "does not exist" is said, whoever finds out. */
+export const productNotFound = (id: number): DomainError =>
+  new DomainError(ErrorCode.ProductNotFound, `Product ${id} does not exist.`, { product_id: id });
+
+export const holdNotFound = (id: string): DomainError =>
+  new DomainError(ErrorCode.HoldNotFound, `Hold ${id} does not exist.`, { hold_id: id });
+
+export const orderNotFound = (id: number): DomainError =>
+  new DomainError(ErrorCode.OrderNotFound, `Order ${id} does not exist.`, { order_id: id });
+
 export const isDomainError = (err: unknown): err is DomainError => err instanceof DomainError;

@@ -1,5 +1,12 @@
 import { DomainError, ErrorCode } from './errors.ts';
 
+/** A product's available stock at a database version. */
+export interface StockSnapshot {
+  productId: number;
+  available: number;
+  version: number;
+}
+
 /** Why a product's available stock changed, as the audit trail records it. */
 export type MovementReason = 'initial' | 'hold' | 'hold_released' | 'hold_expired' | 'payment_failed' | 'adjustment';
 

@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { PrometheusMetrics } from '../adapters/metrics/prometheus.ts';
 import type { ProductCatalog } from '../app/get-product.ts';
 import type { AppContext } from '../app/ports.ts';
+import type { EdgeGuards, MetricsExporter } from './ports.ts';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.ts';
 import gracefulClose from './plugins/graceful-close.ts';
 import idempotencyKey from './plugins/idempotency-key.ts';
@@ -25,13 +25,14 @@ import { schemaValidatorCompiler } from './validation.ts';
 
 export interface FlashsaleDeps {
   ctx: AppContext;
+  guards: EdgeGuards;
   catalog: ProductCatalog;
   webhookSecrets: string[];
   readiness: ReadinessCheck[];
   /** ADMIN_TOKEN; without it the admin routes answer 403 admin-disabled. */
   adminToken?: string | undefined;
   /** Serves /metrics and times every request when present. */
-  metrics?: PrometheusMetrics | undefined;
+  metrics?: MetricsExporter | undefined;
   /** Per-client limit on POST /api/holds; none when absent. */
   holdRateLimit?: RateLimit;
 }

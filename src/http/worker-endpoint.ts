@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { PrometheusMetrics } from '../adapters/metrics/prometheus.ts';
+import type { MetricsExporter } from './ports.ts';
 import problem from './plugins/problem.ts';
 import health, { type ReadinessCheck } from './routes/health/index.ts';
 
@@ -8,7 +8,7 @@ import health, { type ReadinessCheck } from './routes/health/index.ts';
  * mirror repairs) and its health, and nothing of the API.
  */
 export async function buildWorkerEndpoint(
-  deps: { metrics: PrometheusMetrics; readiness: ReadinessCheck[] },
+  deps: { metrics: MetricsExporter; readiness: ReadinessCheck[] },
   logger: FastifyBaseLogger,
 ): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, forceCloseConnections: true });

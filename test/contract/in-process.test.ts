@@ -1,9 +1,9 @@
 import { describe } from 'vitest';
 import { InProcessExpiryScheduler } from '../../src/adapters/expiry/in-process-scheduler.ts';
-import { InProcessIdempotencyCache } from '../../src/adapters/in-process/webhook-idempotency-cache.ts';
+import { InProcessWebhookIdempotencyCache } from '../../src/adapters/in-process/webhook-idempotency-cache.ts';
 import { InProcessStockMirror } from '../../src/adapters/in-process/stock-mirror.ts';
 import { expirySchedulerContract } from './expiry-scheduler.contract.ts';
-import { idempotencyCacheContract } from './webhook-idempotency-cache.contract.ts';
+import { webhookIdempotencyCacheContract } from './webhook-idempotency-cache.contract.ts';
 import { stockMirrorContract } from './stock-mirror.contract.ts';
 
 // The stand-ins of the embedded shape pass the very suites the Redis and BullMQ adapters pass.
@@ -11,8 +11,8 @@ describe('in-process StockMirror', () => {
   stockMirrorContract(async () => new InProcessStockMirror());
 });
 
-describe('in-process IdempotencyCache', () => {
-  idempotencyCacheContract(async () => new InProcessIdempotencyCache());
+describe('in-process WebhookIdempotencyCache', () => {
+  webhookIdempotencyCacheContract(async () => new InProcessWebhookIdempotencyCache());
 });
 
 describe('in-process ExpiryScheduler', () => {

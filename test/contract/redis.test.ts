@@ -4,11 +4,11 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, describe } from 'vitest';
 import { BullMqExpiryScheduler, EXPIRY_QUEUE, type ExpiryJobData } from '../../src/adapters/expiry/bullmq-scheduler.ts';
 import { createQueueRedis, createRedis } from '../../src/adapters/redis/client.ts';
-import { RedisIdempotencyCache } from '../../src/adapters/redis/webhook-idempotency-cache.ts';
+import { RedisWebhookIdempotencyCache } from '../../src/adapters/redis/webhook-idempotency-cache.ts';
 import { RedisStockMirror } from '../../src/adapters/redis/stock-mirror.ts';
 import { TEST_REDIS_URL } from '../helpers/env.ts';
 import { expirySchedulerContract } from './expiry-scheduler.contract.ts';
-import { idempotencyCacheContract } from './webhook-idempotency-cache.contract.ts';
+import { webhookIdempotencyCacheContract } from './webhook-idempotency-cache.contract.ts';
 import { stockMirrorContract } from './stock-mirror.contract.ts';
 
 // Each test gets its own random key prefix, deleted afterwards.
@@ -44,8 +44,8 @@ describe('Redis StockMirror', () => {
   stockMirrorContract(async () => new RedisStockMirror(redis, freshPrefix()));
 });
 
-describe('Redis IdempotencyCache', () => {
-  idempotencyCacheContract(async () => new RedisIdempotencyCache(redis, freshPrefix()));
+describe('Redis WebhookIdempotencyCache', () => {
+  webhookIdempotencyCacheContract(async () => new RedisWebhookIdempotencyCache(redis, freshPrefix()));
 });
 
 describe('BullMQ ExpiryScheduler', () => {

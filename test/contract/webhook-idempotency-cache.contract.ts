@@ -1,5 +1,5 @@
 import { beforeEach, expect, it } from 'vitest';
-import type { IdempotencyCache, StoredResponse } from '../../src/app/ports.ts';
+import type { WebhookIdempotencyCache, StoredResponse } from '../../src/app/ports.ts';
 
 const response = (n: number): StoredResponse => ({
   fingerprint: `fp-${n}`,
@@ -7,9 +7,9 @@ const response = (n: number): StoredResponse => ({
   body: { order_id: n, payment_status: 'paid', nested: { list: [1, 2, 3] } },
 });
 
-/** What every IdempotencyCache must do. `make` returns a fresh, empty cache for each test. */
-export function idempotencyCacheContract(make: () => Promise<IdempotencyCache>): void {
-  let cache: IdempotencyCache;
+/** What every WebhookIdempotencyCache must do. `make` returns a fresh, empty cache for each test. */
+export function webhookIdempotencyCacheContract(make: () => Promise<WebhookIdempotencyCache>): void {
+  let cache: WebhookIdempotencyCache;
   beforeEach(async () => {
     cache = await make();
   });

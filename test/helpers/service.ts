@@ -8,9 +8,7 @@ import { insertProduct } from '../../src/adapters/postgres/products.ts';
 import { checkInvariants } from '../../src/app/reconcile.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
-import { holdRateLimitFrom } from '../../src/http/plugins/rate-limit.ts';
-import { parseWebhookSecrets } from '../../src/http/plugins/webhook-signature.ts';
-import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import { createRuntime, httpDependencies, type Runtime } from '../../src/runtime.ts';
 import { startWorker, type BackgroundWork } from '../../src/worker.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.ts';
 
@@ -60,18 +58,7 @@ export class TestService {
     });
     const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
     const rt = createRuntime(config, log);
-    const app = await buildApp(
-      {
-        ctx: rt.ctx,
-        catalog: rt.catalog,
-        webhookSecrets: parseWebhookSecrets(config.WEBHOOK_SECRET),
-        readiness: rt.readiness,
-        adminToken: config.ADMIN_TOKEN,
-        metrics: rt.metrics,
-        holdRateLimit: holdRateLimitFrom(config),
-      },
-      { logger: log },
-    );
+    const app = await buildApp(httpDependencies(rt), { logger: log });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     const svc = new TestService(rt, app, `http://127.0.0.1:${port}`, config);

@@ -21,7 +21,10 @@ async function startService(env: { DATABASE_URL: string; REDIS_URL: string }) {
   const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
   const config = loadConfig({ ...env, REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:`, LOG_LEVEL: 'info' });
   const rt: Runtime = createRuntime(config, log);
-  const app = await buildApp({ ctx: rt.ctx, catalog: rt.catalog, webhookSecrets: [], readiness: rt.readiness }, { logger: log });
+  const app = await buildApp(
+    { ctx: rt.ctx, guards: rt.guards, catalog: rt.catalog, webhookSecrets: [], readiness: rt.readiness },
+    { logger: log },
+  );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {

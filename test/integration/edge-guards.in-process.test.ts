@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  InProcessRateCounter,
-  InProcessRequestIdempotencyStore,
-  InProcessWebhookReplayGuard,
-} from '../../src/adapters/in-process/request-idempotency-store.ts';
+import { InProcessRateCounter } from '../../src/adapters/in-process/rate-counter.ts';
+import { InProcessRequestIdempotencyStore } from '../../src/adapters/in-process/request-idempotency-store.ts';
+import { InProcessWebhookReplayGuard } from '../../src/adapters/in-process/webhook-replay-guard.ts';
 import { TestService } from '../helpers/service.ts';
 import { newWebhookSecret, signWebhook } from '../helpers/webhook-signing.ts';
 
@@ -20,9 +18,9 @@ describe('edge guards without REDIS_URL (embedded shape)', () => {
 
   it('uses the in-process stand-ins', () => {
     expect(svc.rt.redis).toBeNull();
-    expect(svc.rt.ctx.requestIdempotency).toBeInstanceOf(InProcessRequestIdempotencyStore);
-    expect(svc.rt.ctx.webhookReplays).toBeInstanceOf(InProcessWebhookReplayGuard);
-    expect(svc.rt.ctx.rateCounter).toBeInstanceOf(InProcessRateCounter);
+    expect(svc.rt.guards.requestIdempotency).toBeInstanceOf(InProcessRequestIdempotencyStore);
+    expect(svc.rt.guards.webhookReplays).toBeInstanceOf(InProcessWebhookReplayGuard);
+    expect(svc.rt.guards.rateCounter).toBeInstanceOf(InProcessRateCounter);
   });
 
   it('Idempotency-Key replays, a replayed webhook-id is 401, the 4th hold in a window is 429', async () => {

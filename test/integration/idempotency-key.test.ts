@@ -59,14 +59,14 @@ describe('Idempotency-Key on POST /api/holds and POST /api/orders', () => {
     const storageKey = createHash('sha256').update(`anonymous\nPOST /api/holds\n${key}`).digest('hex');
     const body = { product_id: productId, quantity: 1 };
     const fingerprint = createHash('sha256').update(`{"product_id":${productId},"quantity":1}`).digest('hex');
-    const claim = await svc.rt.ctx.requestIdempotency.claim(storageKey, fingerprint, IN_FLIGHT_LOCK_SECONDS);
+    const claim = await svc.rt.guards.requestIdempotency.claim(storageKey, fingerprint, IN_FLIGHT_LOCK_SECONDS);
     expect(claim.state).toBe('claimed');
     const res = await svc.post('/api/holds', body, { 'idempotency-key': key });
     expect(res.status).toBe(409);
     expect(res.body.type).toMatch(/\/idempotency-key-in-flight$/);
     expect(await heldUnits(svc, productId)).toBe(0);
     // Once the first request gives up its claim (it failed with a 5xx), a retry runs.
-    await svc.rt.ctx.requestIdempotency.release(storageKey, (claim as { token: string }).token);
+    await svc.rt.guards.requestIdempotency.release(storageKey, (claim as { token: string }).token);
     expect((await svc.post('/api/holds', body, { 'idempotency-key': key })).status).toBe(201);
     expect(await heldUnits(svc, productId)).toBe(1);
   });

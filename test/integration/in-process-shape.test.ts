@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InProcessExpiryScheduler } from '../../src/adapters/expiry/in-process-scheduler.ts';
-import { InProcessIdempotencyCache } from '../../src/adapters/in-process/webhook-idempotency-cache.ts';
+import { InProcessWebhookIdempotencyCache } from '../../src/adapters/in-process/webhook-idempotency-cache.ts';
 import { InProcessStockMirror } from '../../src/adapters/in-process/stock-mirror.ts';
 import { countBy, eventually, TestService, type TestServiceOptions } from '../helpers/service.ts';
 
@@ -21,7 +21,7 @@ describe('without REDIS_URL: in-process mirror, idempotency cache and expiry que
     svc = await start();
     expect(svc.rt.redis).toBeNull();
     expect(svc.rt.ctx.mirror).toBeInstanceOf(InProcessStockMirror);
-    expect(svc.rt.ctx.idempotency).toBeInstanceOf(InProcessIdempotencyCache);
+    expect(svc.rt.ctx.webhookIdempotency).toBeInstanceOf(InProcessWebhookIdempotencyCache);
     expect(svc.rt.ctx.expiry).toBeInstanceOf(InProcessExpiryScheduler);
     const ready = await svc.get('/health/ready');
     expect(ready.status).toBe(200);
@@ -138,7 +138,7 @@ describe('without REDIS_URL: in-process mirror, idempotency cache and expiry que
     expect(late.body.payment_status).toBe('failed');
 
     // The in-process cache is lost with the process; the database still answers the replay.
-    svc.rt.ctx.idempotency = new InProcessIdempotencyCache();
+    svc.rt.ctx.webhookIdempotency = new InProcessWebhookIdempotencyCache();
     const replay = await webhook('failed', `fail-${orderId}`);
     expect(replay.status).toBe(200);
     expect(replay.headers['idempotent-replayed']).toBe('true');

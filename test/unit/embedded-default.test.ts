@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InProcessExpiryScheduler } from '../../src/adapters/expiry/in-process-scheduler.ts';
-import { InProcessIdempotencyCache } from '../../src/adapters/in-process/webhook-idempotency-cache.ts';
+import { InProcessWebhookIdempotencyCache } from '../../src/adapters/in-process/webhook-idempotency-cache.ts';
 import { ConfigError, deploymentShape, loadConfig } from '../../src/config.ts';
 
 describe('the embedded default in the configuration', () => {
@@ -39,7 +39,7 @@ describe('in-process stand-ins, over long spans of time', () => {
 
   it('the idempotency cache drops expired entries so a long-lived process does not grow without end', async () => {
     let now = 0;
-    const cache = new InProcessIdempotencyCache(() => now);
+    const cache = new InProcessWebhookIdempotencyCache(() => now);
     for (let i = 0; i < 100; i++) await cache.put(`k${i}`, { fingerprint: 'f', status: 200, body: {} }, 24 * 3600);
     now = 24 * 3600 * 1000 - 1;
     expect(await cache.get('k1')).not.toBeNull();

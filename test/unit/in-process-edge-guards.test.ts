@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  InProcessRateCounter,
-  InProcessRequestIdempotencyStore,
-  InProcessWebhookReplayGuard,
-} from '../../src/adapters/in-process/request-idempotency-store.ts';
+import { InProcessRateCounter } from '../../src/adapters/in-process/rate-counter.ts';
+import { InProcessRequestIdempotencyStore } from '../../src/adapters/in-process/request-idempotency-store.ts';
+import { InProcessWebhookReplayGuard } from '../../src/adapters/in-process/webhook-replay-guard.ts';
 
 /** A clock the test moves by hand. */
 const manualClock = () => {

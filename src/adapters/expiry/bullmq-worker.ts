@@ -9,7 +9,7 @@ import { EXPIRY_QUEUE, type ExpiryJobData } from './bullmq-scheduler.ts';
  * Processes hold-expiry jobs. A job that fires before the hold is due by the database clock (the
  * two clocks differ slightly) is put back until then; one whose hold already ended is done.
  */
-export function createExpiryWorker(
+export function startBullMqExpiryWorker(
   ctx: AppContext,
   connection: Redis,
   prefix: string,

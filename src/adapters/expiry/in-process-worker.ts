@@ -6,7 +6,7 @@ import type { InProcessExpiryScheduler } from './in-process-scheduler.ts';
  * Processes the in-process expiry jobs exactly as the BullMQ worker processes its own: expire the
  * hold by the database clock, and put a job that fired early back until the hold is due.
  */
-export function consumeExpiryJobs(
+export function startInProcessExpiryWorker(
   ctx: AppContext,
   scheduler: InProcessExpiryScheduler,
   concurrency: number,

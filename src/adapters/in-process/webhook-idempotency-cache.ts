@@ -1,4 +1,4 @@
-import type { IdempotencyCache, StoredResponse } from '../../app/ports.ts';
+import type { WebhookIdempotencyCache, StoredResponse } from '../../app/ports.ts';
 
 /** How often expired entries are dropped, so a long-running process does not grow without end. */
 const PRUNE_EVERY_MS = 60_000;
@@ -8,7 +8,7 @@ const PRUNE_EVERY_MS = 60_000;
  * stored as JSON text, as Redis stores them, so a caller never shares or mutates what was stored.
  * The database's payment_events table stays the lasting layer, exactly as in production.
  */
-export class InProcessIdempotencyCache implements IdempotencyCache {
+export class InProcessWebhookIdempotencyCache implements WebhookIdempotencyCache {
   private readonly entries = new Map<string, { json: string; expiresAt: number }>();
   private lastPrune: number;
 

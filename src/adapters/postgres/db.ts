@@ -4,6 +4,9 @@ import pg from 'pg';
 // int8 (ids, sums, versions) as numbers: every value this service stores fits in 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
+export type Pool = pg.Pool;
+/** A client checked out of the pool, inside a transaction. */
+export type Tx = pg.PoolClient;
 export type Db = pg.Pool | pg.PoolClient;
 
 export interface PoolOptions {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { placeHoldBatch, type BatchAnswerRow } from './hold-batches.ts';
 import type { PlacedHoldRow } from './holds.ts';
-import type { StockSnapshot } from '../../app/ports.ts';
+import type { StockSnapshot } from '../../domain/stock.ts';
 
 export interface HoldBatcherOptions {
   /** Most holds written by one statement. */

@@ -1,15 +1,13 @@
+/** Paged reads for the product list and the admin lists; no writes. */
 import type { HoldEndedBy, HoldStatus } from '../../domain/hold.ts';
 import type { PaymentStatus } from '../../domain/order.ts';
 import type { MovementReason } from '../../domain/stock.ts';
-import type { Db } from './db.ts';
+import { sql, type Db } from './db.ts';
 import type { HoldFields } from './holds.ts';
-import { sql } from './db.ts';
 import type { OrderRow } from './orders.ts';
 import type { ProductRow } from './products.ts';
 
 const SQL = {
-  update: sql('update-product'),
-  adjust: sql('adjust-stock'),
   products: sql('list-products'),
   movements: sql('list-stock-movements'),
   holds: sql('list-holds'),
@@ -37,29 +35,6 @@ export interface MovementRow {
 export interface AdminHoldRow extends HoldFields {
   ended_at: Date | null;
   ended_by: HoldEndedBy | null;
-}
-
-export async function updateProductRow(
-  db: Db,
-  id: number,
-  changes: { name?: string | undefined; price?: number | undefined },
-): Promise<ProductRow | null> {
-  const { rows } = await db.query<ProductRow>(SQL.update, [id, changes.name ?? null, changes.price ?? null]);
-  return rows[0] ?? null;
-}
-
-/** Moves available and total stock by `delta` in one conditional update; null when refused or unknown. */
-export async function adjustStockRow(
-  db: Db,
-  a: { productId: number; delta: number; reason: string; maxTotalStock: number },
-): Promise<(ProductRow & { movement_id: number }) | null> {
-  const { rows } = await db.query<ProductRow & { movement_id: number }>(SQL.adjust, [
-    a.productId,
-    a.delta,
-    a.reason,
-    a.maxTotalStock,
-  ]);
-  return rows[0] ?? null;
 }
 
 export async function listProductRows(db: Db, page: Page): Promise<ProductRow[]> {

@@ -7,6 +7,8 @@ const SQL = {
   figures: sql('stock-figures'),
   insert: sql('insert-product'),
   seed: sql('seed-products'),
+  update: sql('update-product'),
+  adjust: sql('adjust-stock'),
 };
 
 export interface ProductRow {
@@ -56,4 +58,27 @@ export async function insertProduct(db: Db, p: { name: string; price: number | s
 export async function seedProducts(db: Db): Promise<{ id: number; name: string; total_stock: number }[]> {
   const { rows } = await db.query(SQL.seed);
   return rows;
+}
+
+export async function updateProductRow(
+  db: Db,
+  id: number,
+  changes: { name?: string | undefined; price?: number | undefined },
+): Promise<ProductRow | null> {
+  const { rows } = await db.query<ProductRow>(SQL.update, [id, changes.name ?? null, changes.price ?? null]);
+  return rows[0] ?? null;
+}
+
+/** Moves available and total stock by `delta` in one conditional update; null when refused or unknown. */
+export async function adjustStockRow(
+  db: Db,
+  a: { productId: number; delta: number; reason: string; maxTotalStock: number },
+): Promise<(ProductRow & { movement_id: number }) | null> {
+  const { rows } = await db.query<ProductRow & { movement_id: number }>(SQL.adjust, [
+    a.productId,
+    a.delta,
+    a.reason,
+    a.maxTotalStock,
+  ]);
+  return rows[0] ?? null;
 }

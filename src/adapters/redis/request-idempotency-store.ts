@@ -1,24 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ClientContext, Redis, Result } from 'ioredis';
-import type {
-  IdempotencyClaim,
-  RateCounter,
-  RecordedResponse,
-  RequestIdempotencyStore,
-  WebhookReplayGuard,
-} from '../../app/ports.ts';
+import type { IdempotencyClaim, RecordedResponse, RequestIdempotencyStore } from '../../http/ports.ts';
 
 const lua = (name: string): string => readFileSync(new URL(`./commands/${name}`, import.meta.url), 'utf8');
 const CLAIM = lua('claim-idempotency-key-1.lua');
 const RELEASE = lua('release-idempotency-key-1.lua');
-const COUNT_HIT = lua('count-hit-1.lua');
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
     flashsaleClaimIdempotencyKey(key: string, inFlightRecord: string, lockSeconds: number): Result<string, Context>;
     flashsaleReleaseIdempotencyKey(key: string, token: string): Result<number, Context>;
-    flashsaleCountHit(key: string, windowMs: number): Result<[number, number], Context>;
   }
 }
 
@@ -26,7 +18,6 @@ function defineCommands(redis: Redis): void {
   if (!redis.flashsaleClaimIdempotencyKey) redis.defineCommand('flashsaleClaimIdempotencyKey', { numberOfKeys: 1, lua: CLAIM });
   if (!redis.flashsaleReleaseIdempotencyKey)
     redis.defineCommand('flashsaleReleaseIdempotencyKey', { numberOfKeys: 1, lua: RELEASE });
-  if (!redis.flashsaleCountHit) redis.defineCommand('flashsaleCountHit', { numberOfKeys: 1, lua: COUNT_HIT });
 }
 
 type StoredRecord =
@@ -64,40 +55,5 @@ export class RedisRequestIdempotencyStore implements RequestIdempotencyStore {
 
   async release(key: string, token: string): Promise<void> {
     await this.redis.flashsaleReleaseIdempotencyKey(this.key(key), token);
-  }
-}
-
-/** Webhook message ids seen, one key each with the tolerance window as its lifetime. */
-export class RedisWebhookReplayGuard implements WebhookReplayGuard {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix = '',
-  ) {}
-
-  private key(messageId: string): string {
-    return `${this.prefix}webhook:seen:${messageId}`;
-  }
-
-  async firstSighting(messageId: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.redis.set(this.key(messageId), '1', 'EX', ttlSeconds, 'NX')) === 'OK';
-  }
-
-  async forget(messageId: string): Promise<void> {
-    await this.redis.del(this.key(messageId));
-  }
-}
-
-/** Fixed-window counters shared by every process of the service. */
-export class RedisRateCounter implements RateCounter {
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix = '',
-  ) {
-    defineCommands(redis);
-  }
-
-  async hit(key: string, windowMs: number): Promise<{ count: number; resetMs: number }> {
-    const [count, resetMs] = await this.redis.flashsaleCountHit(`${this.prefix}rate:${key}`, windowMs);
-    return { count: Number(count), resetMs: Number(resetMs) };
   }
 }

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { IdempotencyCache, StoredResponse } from '../../app/ports.ts';
+import type { WebhookIdempotencyCache, StoredResponse } from '../../app/ports.ts';
 
 /** Webhook responses by idempotency key, as JSON strings that expire on their own. */
-export class RedisIdempotencyCache implements IdempotencyCache {
+export class RedisWebhookIdempotencyCache implements WebhookIdempotencyCache {
   constructor(
     private readonly redis: Redis,
     private readonly prefix = '',

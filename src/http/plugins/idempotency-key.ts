@@ -60,7 +60,7 @@ async function claimKey(request: FastifyRequest, reply: FastifyReply): Promise<F
   const key = String(header).replace(/^"(.*)"$/, '$1');
   const storageKey = sha256(`${scopeOf(request)}\n${request.method} ${request.routeOptions.url}\n${key}`);
   const fingerprint = sha256(canonical(request.body));
-  const store = request.server.flashsale.ctx.requestIdempotency;
+  const store = request.server.flashsale.guards.requestIdempotency;
 
   let claim;
   try {
@@ -101,7 +101,7 @@ async function recordResponse(request: FastifyRequest, reply: FastifyReply, payl
   const claim = claims.get(request);
   if (!claim) return payload;
   claims.delete(request);
-  const store = request.server.flashsale.ctx.requestIdempotency;
+  const store = request.server.flashsale.guards.requestIdempotency;
   try {
     // A 5xx says nothing final about the operation: the key is freed so a retry runs again.
     if (reply.statusCode >= 500 || typeof payload !== 'string') {

@@ -34,7 +34,7 @@ async function rateLimit(app: FastifyInstance, opts: { routes: string[]; limit: 
   const check = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     let hits: { count: number; resetMs: number };
     try {
-      hits = await request.server.flashsale.ctx.rateCounter.hit(
+      hits = await request.server.flashsale.guards.rateCounter.hit(
         `${request.method}:${request.routeOptions.url}:${request.ip}`,
         windowMs,
       );

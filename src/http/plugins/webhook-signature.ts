@@ -57,7 +57,7 @@ export const parseWebhookSecrets = (value: string | undefined): string[] =>
 
 async function isReplay(request: FastifyRequest, messageId: string): Promise<boolean> {
   try {
-    const first = await request.server.flashsale.ctx.webhookReplays.firstSighting(messageId, WEBHOOK_REPLAY_WINDOW_SECONDS);
+    const first = await request.server.flashsale.guards.webhookReplays.firstSighting(messageId, WEBHOOK_REPLAY_WINDOW_SECONDS);
     if (first) seenIds.set(request, messageId);
     return !first;
   } catch (err) {
@@ -75,7 +75,7 @@ async function forgetFailedWebhooks(app: FastifyInstance): Promise<void> {
   app.addHook('onResponse', async (request, reply) => {
     const messageId = seenIds.get(request);
     if (messageId === undefined || reply.statusCode < 500) return;
-    await app.flashsale.ctx.webhookReplays.forget(messageId).catch((err: unknown) => {
+    await app.flashsale.guards.webhookReplays.forget(messageId).catch((err: unknown) => {
       request.log.warn(
         { err, messageId },
         'could not forget a failed webhook-id; its retry may be refused until the window ends',

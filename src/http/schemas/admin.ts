@@ -1,6 +1,6 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
 import { MAX_TOTAL_STOCK } from '../../domain/stock.ts';
-import { Id, Timestamp } from './common.ts';
+import { Id, PageOf, PageQuery, Timestamp } from './common.ts';
 import { Hold } from './holds.ts';
 import { Order, PaymentStatus } from './orders.ts';
 import { Product } from './products.ts';
@@ -87,11 +87,6 @@ export const AdminHold = Type.Object({
   ),
 });
 
-export const PageQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
-});
-
 export const HoldListQuery = Type.Object({
   ...PageQuery.properties,
   status: Type.Optional(Hold.properties.status),
@@ -104,16 +99,6 @@ export const OrderListQuery = Type.Object({
   product_id: Type.Optional(Id),
 });
 
-/** One page of items; `next_offset` is null on the last page. */
-export const PageOf = <T extends TSchema>(item: T) =>
-  Type.Object({
-    items: Type.Array(item),
-    limit: Type.Integer(),
-    offset: Type.Integer(),
-    next_offset: Type.Union([Type.Integer(), Type.Null()]),
-  });
-
-export const ProductPage = PageOf(Product);
 export const MovementPage = PageOf(Movement);
 export const HoldPage = PageOf(AdminHold);
 export const OrderPage = PageOf(Order);

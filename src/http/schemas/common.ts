@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 
 /** RFC 9457 problem document, as every error response of this API is. */
 export const Problem = Type.Object(
@@ -23,3 +23,18 @@ export const Timestamp = Type.String({ format: 'date-time' });
 /** Problem responses for the given statuses, for a route's `response` schema. */
 export const problems = (...statuses: number[]): Record<number, typeof Problem> =>
   Object.fromEntries(statuses.map((s) => [s, Problem]));
+
+/** `limit` and `offset` of a paged list. */
+export const PageQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
+});
+
+/** One page of items; `next_offset` is null on the last page. */
+export const PageOf = <T extends TSchema>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    limit: Type.Integer(),
+    offset: Type.Integer(),
+    next_offset: Type.Union([Type.Integer(), Type.Null()]),
+  });

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Id } from './common.ts';
+import { Id, PageOf } from './common.ts';
 
 export const ProductParams = Type.Object({ id: Id });
 
@@ -10,3 +10,5 @@ export const Product = Type.Object({
   available_stock: Type.Integer({ description: 'Units that can still be held, from the Redis mirror.' }),
   total_stock: Type.Integer({ description: 'Units available, held and ordered (not failed) together.' }),
 });
+
+export const ProductPage = PageOf(Product);

@@ -9,12 +9,11 @@ import {
   MovementPage,
   OrderListQuery,
   OrderPage,
-  PageQuery,
   StockAdjustment,
   StockAdjustmentBody,
   UpdateProductBody,
 } from '../../schemas/admin.ts';
-import { problems } from '../../schemas/common.ts';
+import { PageQuery, problems } from '../../schemas/common.ts';
 import { Product, ProductParams } from '../../schemas/products.ts';
 import type { FastifyRequest } from 'fastify';
 import { contextFor } from '../../request-context.ts';

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { findHold } from '../../../adapters/postgres/holds.ts';
+import { getHold } from '../../../app/get-hold.ts';
 import { placeHold } from '../../../app/place-hold.ts';
-import { holdNotFound, releaseHold } from '../../../app/release-hold.ts';
+import { releaseHold } from '../../../app/release-hold.ts';
 import { holdView } from '../../../app/views.ts';
+import { holdNotFound } from '../../../domain/errors.ts';
 import { problems } from '../../schemas/common.ts';
 import { Hold, HoldParams, PlaceHoldBody } from '../../schemas/holds.ts';
 import { isUuid } from '../../uuid.ts';
@@ -29,9 +30,8 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   const loadHold = async (holdId: string) => {
-    const hold = isUuid(holdId) ? await findHold(ctx.pool, holdId) : null;
-    if (!hold) throw holdNotFound(holdId);
-    return hold;
+    if (!isUuid(holdId)) throw holdNotFound(holdId);
+    return getHold(ctx, holdId);
   };
 
   app.get(

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { findOrder } from '../../../adapters/postgres/orders.ts';
 import { createOrder } from '../../../app/create-order.ts';
-import { holdNotFound } from '../../../app/release-hold.ts';
+import { getOrder } from '../../../app/get-order.ts';
 import { orderView } from '../../../app/views.ts';
-import { DomainError, ErrorCode } from '../../../domain/errors.ts';
+import { holdNotFound } from '../../../domain/errors.ts';
 import { problems } from '../../schemas/common.ts';
 import { CreateOrderBody, Order, OrderParams } from '../../schemas/orders.ts';
 import { isUuid } from '../../uuid.ts';
@@ -44,14 +43,7 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Order, ...problems(400, 404) },
       },
     },
-    async (request) => {
-      const order = await findOrder(ctx.pool, { id: request.params.order_id });
-      if (!order) {
-        const id = request.params.order_id;
-        throw new DomainError(ErrorCode.OrderNotFound, `Order ${id} does not exist.`, { order_id: id });
-      }
-      return orderView(order);
-    },
+    async (request) => orderView(await getOrder(ctx, request.params.order_id)),
   );
 };
 

@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listProducts } from '../../../app/listings.ts';
 import { getProduct } from '../../../app/get-product.ts';
-import { PageQuery, ProductPage } from '../../schemas/admin.ts';
-import { problems } from '../../schemas/common.ts';
-import { Product, ProductParams } from '../../schemas/products.ts';
+import { PageQuery, problems } from '../../schemas/common.ts';
+import { Product, ProductPage, ProductParams } from '../../schemas/products.ts';
 import { contextFor } from '../../request-context.ts';
 
 const products: FastifyPluginAsyncTypebox = async (app) => {

@@ -1,0 +1,10 @@
+import { findHold, type HoldRow } from '../adapters/postgres/holds.ts';
+import { holdNotFound } from '../domain/errors.ts';
+import type { AppContext } from './ports.ts';
+
+/** A hold as the database has it now. */
+export async function getHold(ctx: Pick<AppContext, 'pool'>, holdId: string): Promise<HoldRow> {
+  const hold = await findHold(ctx.pool, holdId);
+  if (!hold) throw holdNotFound(holdId);
+  return hold;
+}
