@@ -9,8 +9,10 @@ import { fmtMs, fmtRate, machine, ratioRow, table, type Row } from './report.ts'
 import { autocannonLoad, interleaved, type HttpLoad } from './lib/load.ts';
 import { startApi, startServer, type Server } from './lib/processes.ts';
 import { createBenchEnv, insertBenchProduct } from './lib/setup.ts';
-import { lockThenUpdateLoop, singleStatementLoop } from './scenarios/baselines.ts';
+import { minimalHoldLoop } from './scenarios/baselines.ts';
 import { expiryStorm } from './scenarios/expiry.ts';
+import { countRoundTrips, type RoundTrips } from './scenarios/round-trips.ts';
+import { startup } from './scenarios/startup.ts';
 import { webhooks } from './scenarios/webhooks.ts';
 
 const smoke = process.argv.includes('--smoke');
@@ -21,7 +23,8 @@ const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
-const want = (scenario: 'reject' | 'sell' | 'reads' | 'webhooks' | 'expiry' | 'memory') => !only || only.includes(scenario);
+const want = (scenario: 'reject' | 'sell' | 'reads' | 'webhooks' | 'expiry' | 'trips' | 'startup') =>
+  !only || only.includes(scenario);
 const CONNECTIONS = 64;
 const PORTS = { bare: Number(process.env.BENCH_PORT_BASE ?? 3400) + 1, api: Number(process.env.BENCH_PORT_BASE ?? 3400) + 10 };
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
@@ -40,7 +43,7 @@ async function main(): Promise<void> {
       HOLD_TTL_SECONDS: '900',
     };
     const bare = await startServer(
-      ['--import', 'tsx', 'bench/baselines/bare-server.ts'],
+      ['bench/baselines/bare-server.js'],
       { REDIS_URL: env.redisUrl, REDIS_PREFIX: env.prefix },
       PORTS.bare,
       '/ready',
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
       await autocannonLoad({ ...l, connections: 16, seconds: 1 });
 
     if (want('reject')) {
-      say('1/6 reject path');
+      say('1/8 reject path');
       const [reject, rejectBase] = await interleaved(
         ROUNDS,
         [
@@ -72,11 +75,12 @@ async function main(): Promise<void> {
         ],
         SECONDS,
       );
-      rows.push(ratioRow('1 reject path: holds on a sold-out product', reject, rejectBase, 0.7, 'bare Fastify + 1 EVALSHA'));
+      rows.push(ratioRow('1 reject path: holds on a sold-out product', reject, rejectBase, 0.9, 'bare Fastify + 1 EVALSHA'));
     }
     if (want('sell')) {
-      say('2/6 sell path');
-      const [singleProduct, lockingProduct, hot] = [
+      say('2/8 sell path');
+      const hot = await insertBenchProduct(env.pool, 10_000_000);
+      const loopProducts = [
         await insertBenchProduct(env.pool, 10_000_000),
         await insertBenchProduct(env.pool, 10_000_000),
         await insertBenchProduct(env.pool, 10_000_000),
@@ -89,36 +93,46 @@ async function main(): Promise<void> {
         seconds: 1,
         expectStatus: 201,
       });
-      const [sell, single, locking] = await interleaved(
+      const LOOP_CLIENTS = [CONNECTIONS, 8, 1] as const;
+      const [sell, ...loops] = await interleaved(
         ROUNDS,
         [
           load({ url: `${api.url}/api/holds`, method: 'POST', body: { product_id: hot, quantity: 1 }, expectStatus: 201 }),
-          (seconds) => singleStatementLoop(env.pool, singleProduct, CONNECTIONS, seconds),
-          (seconds) => lockThenUpdateLoop(env.pool, lockingProduct, CONNECTIONS, seconds),
+          ...LOOP_CLIENTS.map((clients, i) => (seconds: number) => minimalHoldLoop(env.pool, loopProducts[i]!, clients, seconds)),
         ],
         SECONDS,
       );
+      const at64 = loops[0]!;
+      const bestAt = loops.reduce((b, m, i) => (m.rate > loops[b]!.rate ? i : b), 0);
       rows.push(
         ratioRow(
           `2 sell path: successful holds, 1 hot product, ${CONNECTIONS} conns`,
           sell,
-          single,
+          at64,
           5,
-          'pg loop, single-statement hold',
+          `minimal pg loop, ${CONNECTIONS} clients`,
         ),
       );
-      rows.push(ratioRow('2 sell path, same run', sell, locking, null, 'pg loop, SELECT FOR UPDATE; UPDATE; INSERT'));
+      rows.push(
+        ratioRow(
+          '2 sell path vs the loop at its best of 1, 8, 64 clients',
+          sell,
+          loops[bestAt]!,
+          3,
+          `minimal pg loop, ${LOOP_CLIENTS[bestAt]} client${LOOP_CLIENTS[bestAt] === 1 ? '' : 's'} (${LOOP_CLIENTS.map((c, i) => `${c}: ${Math.round(loops[i]!.rate).toLocaleString('en-US')}/s`).join(', ')})`,
+        ),
+      );
       rows.push({
         scenario: '2 sell path p99 latency',
         service: fmtMs(sell.p99),
-        baseline: `single statement p99 ${fmtMs(single.p99)}`,
+        baseline: `minimal loop at ${CONNECTIONS} clients p99 ${fmtMs(at64.p99)}`,
         ratio: null,
         target: '<= 50 ms',
         met: sell.p99 <= 50,
         miss: sell.p99 > 50 ? `${fmtMs(sell.p99 - 50)} over` : undefined,
       });
       if (!smoke) {
-        say('2/6 sell path without group commit');
+        say('2/8 sell path without group commit');
         const plain = await startApi({ ...apiEnv, HOLD_BATCHING: 'false' }, PORTS.api + 1);
         try {
           const hotPlain = await insertBenchProduct(env.pool, 10_000_000);
@@ -128,14 +142,16 @@ async function main(): Promise<void> {
             body: { product_id: hotPlain, quantity: 1 },
             expectStatus: 201,
           })(SECONDS / ROUNDS);
-          rows.push(ratioRow('2 sell path with HOLD_BATCHING=false', unbatched, single, null, 'pg loop, single-statement hold'));
+          rows.push(
+            ratioRow('2 sell path with HOLD_BATCHING=false', unbatched, at64, null, `minimal pg loop, ${CONNECTIONS} clients`),
+          );
         } finally {
           await plain.stop();
         }
       }
     }
     if (want('reads')) {
-      say('3/6 reads');
+      say('3/8 reads');
       const [reads, readsBase] = await interleaved(
         ROUNDS,
         [
@@ -144,10 +160,10 @@ async function main(): Promise<void> {
         ],
         SECONDS,
       );
-      rows.push(ratioRow('3 reads: GET /api/products/{id}', reads, readsBase, 0.8, 'bare Fastify + 1 GET'));
+      rows.push(ratioRow('3 reads: GET /api/products/{id}', reads, readsBase, 1.0, 'bare Fastify + 1 GET'));
     }
     if (want('webhooks')) {
-      say('4/6 webhooks');
+      say('4/8 webhooks');
       const wh = await webhooks(api.url, await insertBenchProduct(env.pool, 1_000_000), smoke ? 200 : 3_000, CONNECTIONS);
       rows.push({
         scenario: '4 webhooks: payments applied',
@@ -167,7 +183,7 @@ async function main(): Promise<void> {
       });
     }
     if (want('expiry')) {
-      say('5/6 expiry storm');
+      say('5/8 expiry storm');
       const expiry = await expiryStorm({ ...env, queueRedis }, api.url, smoke ? 500 : 10_000, smoke ? 3 : 8);
       rows.push({
         scenario: `5 expiry lag, ${expiry.holds.toLocaleString('en-US')} holds due at once`,
@@ -183,18 +199,58 @@ async function main(): Promise<void> {
         miss: expiry.p99 > 200 ? `${fmtMs(expiry.p99 - 200)} over` : undefined,
       });
     }
-    say('6/6 memory');
+    if (want('trips')) {
+      say('6/8 round trips');
+      const requests = smoke ? 300 : 2_000;
+      const tripsProduct = await insertBenchProduct(env.pool, 10_000_000);
+      const env2 = { redisUrl: env.redisUrl, databaseName: env.databaseName, pool: env.pool };
+      const placed = await countRoundTrips(
+        env2,
+        { url: `${api.url}/api/holds`, method: 'POST', body: { product_id: tripsProduct, quantity: 1 }, expectStatus: 201 },
+        requests,
+        32,
+      );
+      const refused = await countRoundTrips(
+        env2,
+        { url: `${api.url}/api/holds`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 },
+        requests,
+        32,
+      );
+      const read = await countRoundTrips(
+        env2,
+        { url: `${api.url}/api/products/${readable}`, method: 'GET', expectStatus: 200 },
+        requests,
+        32,
+      );
+      rows.push(tripsRow(`7 round trips per placed hold (${placed.counted} holds, 32 conns)`, placed));
+      rows.push(tripsRow(`7 round trips per sold-out refusal (${refused.counted})`, refused));
+      rows.push(tripsRow(`7 round trips per product read (${read.counted})`, read));
+    }
+    say('8/8 memory and startup');
     const rss = await api.peakRssMb();
     const bareRss = await bare.peakRssMb();
     rows.push({
-      scenario: '6 peak RSS of the API process (whole run)',
+      scenario: '8 peak RSS of the API process (whole run)',
       service: rss === null ? 'unknown' : `${rss} MB`,
       baseline: `bare server: ${bareRss ?? '?'} MB`,
       ratio: null,
-      target: '<= 200 MB',
-      met: rss === null ? null : rss <= 200,
-      miss: rss !== null && rss > 200 ? `${rss - 200} MB over` : undefined,
+      target: '<= 150 MB',
+      met: rss === null ? null : rss <= 150,
+      miss: rss !== null && rss > 150 ? `${rss - 150} MB over` : undefined,
     });
+    if (want('startup')) {
+      const tries = smoke ? 1 : 2;
+      const compiled = await startup(apiEnv, PORTS.api + 2, false, tries);
+      const source = await startup(apiEnv, PORTS.api + 2, true, tries);
+      rows.push({
+        scenario: '8 startup to first answer, idle RSS',
+        service: `compiled JS: ${fmtMs(compiled.startupMs)}, ${compiled.idleRssMb} MB idle`,
+        baseline: `before, TypeScript through tsx: ${fmtMs(source.startupMs)}, ${source.idleRssMb} MB idle`,
+        ratio: null,
+        target: '-',
+        met: null,
+      });
+    }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     queueRedis.disconnect();
@@ -205,6 +261,21 @@ async function main(): Promise<void> {
   const report = `Run ${when}${smoke ? ' (smoke: 2 s per measurement, ratios not meaningful)' : ''} on ${machine()}.\n\n${table(rows)}\n`;
   process.stdout.write(`\n${report}`);
   if (!smoke && !only) await writeResults(report);
+}
+
+function tripsRow(scenario: string, t: RoundTrips): Row {
+  const top = t.byCommand
+    .slice(0, 4)
+    .map(([name, n]) => `${name} ${n.toFixed(2)}`)
+    .join(', ');
+  return {
+    scenario,
+    service: `Redis ${t.redisCommands.toFixed(2)} commands (${top || 'none'}) + ${t.redisScriptCommands.toFixed(2)} inside scripts; PostgreSQL ${t.pgTransactions.toFixed(3)} transactions`,
+    baseline: '-',
+    ratio: null,
+    target: '-',
+    met: null,
+  };
 }
 
 const DOC = new URL('../docs/performance.md', import.meta.url);

@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx's loader: no build step to forget.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI: dist/, built by `npm run build`, which `npm ci` runs through `prepare`.
+// Tests and development run the TypeScript sources through tsx instead.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/index.ts');
+const entry = new URL('../dist/cli/index.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('flashsale: dist/ is missing; run `npm run build` (`npm ci` runs it).\n');
+  process.exit(1);
+}
+await import(entry.href);

@@ -7,7 +7,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface Server {
   url: string;
   pid: number;
+  /** Milliseconds from spawning the process to its first 200 on the ready path. */
+  startupMs: number;
   peakRssMb(): Promise<number | null>;
+  /** Resident set size now (VmRSS), in MB. */
+  rssMb(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +40,7 @@ export function startProcess(args: string[], env: Record<string, string>): Proce
 
 /** Starts a process that serves HTTP on `port` and waits until `readyPath` answers 200. */
 export async function startServer(args: string[], env: Record<string, string>, port: number, readyPath: string): Promise<Server> {
+  const started = performance.now();
   const proc = startProcess(args, { ...env, PORT: String(port), HOST: '127.0.0.1' });
   const { child } = proc;
   const url = `http://127.0.0.1:${port}`;
@@ -51,25 +56,31 @@ export async function startServer(args: string[], env: Record<string, string>, p
       child.kill('SIGKILL');
       throw new Error(`server ${args.join(' ')} not ready within 30 s: ${proc.stderr()}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 20));
   }
   return {
     url,
     pid: child.pid!,
+    startupMs: performance.now() - started,
     peakRssMb: () => peakRss(child.pid!),
+    rssMb: () => peakRss(child.pid!, 'VmRSS'),
     stop: () => stop(child),
   };
 }
 
-/** The flashsale API (`flashsale serve`) as its own process, logging at warn. */
-export function startApi(env: Record<string, string>, port: number): Promise<Server> {
-  return startServer(['bin/flashsale.js', 'serve'], { LOG_LEVEL: 'warn', ...env }, port, '/health/live');
+/**
+ * The flashsale API (`flashsale serve`) as its own process, logging at warn: the compiled
+ * JavaScript as `npm start` runs it, or (`fromSource`) the TypeScript through tsx.
+ */
+export function startApi(env: Record<string, string>, port: number, fromSource = false): Promise<Server> {
+  const args = fromSource ? ['--import', 'tsx', 'src/cli/index.ts', 'serve'] : ['bin/flashsale.js', 'serve'];
+  return startServer(args, { LOG_LEVEL: 'warn', ...env }, port, '/health/live');
 }
 
-async function peakRss(pid: number): Promise<number | null> {
+async function peakRss(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): Promise<number | null> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
     return kb ? Math.round(Number(kb) / 1024) : null;
   } catch {
     return null;

@@ -10,6 +10,7 @@ import { migrate } from '../../src/adapters/postgres/migrate.ts';
  */
 export interface BenchEnv {
   databaseUrl: string;
+  databaseName: string;
   redisUrl: string;
   prefix: string;
   pool: pg.Pool;
@@ -36,6 +37,7 @@ export async function createBenchEnv(): Promise<BenchEnv> {
   const prefix = `bench${randomBytes(3).toString('hex')}:`;
   return {
     databaseUrl,
+    databaseName: name,
     redisUrl,
     prefix,
     pool,
