@@ -9,8 +9,19 @@ const ConfigSchema = Type.Object({
   REDIS_URL: Type.Optional(
     Type.String({ pattern: '^rediss?://', description: 'Redis connection URL; unset: in-process stand-ins' }),
   ),
+  REDIS_CLUSTER_NODES: Type.Optional(
+    Type.String({
+      pattern: '^[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*$',
+      description: 'Seed nodes of a Redis Cluster, host:port,host:port,...; takes precedence over REDIS_URL',
+    }),
+  ),
   DATA_DIR: Type.String({ minLength: 1, default: './.data', description: 'Where the embedded PostgreSQL keeps its data' }),
   EMBEDDED_POSTGRES_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5433 }),
+  WEB_CONCURRENCY: Type.String({
+    pattern: '^(auto|\\d{1,3})$',
+    default: '1',
+    description: 'API processes sharing PORT (node:cluster); 0 or auto = one per core; `serve --processes` wins',
+  }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }),
@@ -71,6 +82,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** Which deployment shape the configuration asks for: each URL left unset falls back on its own. */
-export function deploymentShape(config: Config): { database: 'url' | 'embedded'; redis: 'url' | 'in-process' } {
-  return { database: config.DATABASE_URL ? 'url' : 'embedded', redis: config.REDIS_URL ? 'url' : 'in-process' };
+export function deploymentShape(config: Config): { database: 'url' | 'embedded'; redis: 'cluster' | 'url' | 'in-process' } {
+  return {
+    database: config.DATABASE_URL ? 'url' : 'embedded',
+    redis: config.REDIS_CLUSTER_NODES ? 'cluster' : config.REDIS_URL ? 'url' : 'in-process',
+  };
 }

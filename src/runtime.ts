@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger as PinoLogger } from 'pino';
 import { openEmbeddedDatabase } from './adapters/embedded/postgres.ts';
@@ -12,7 +11,7 @@ import { PrometheusMetrics } from './adapters/metrics/prometheus.ts';
 import { createPool } from './adapters/postgres/db.ts';
 import { readStock } from './adapters/postgres/products.ts';
 import { BullMqExpiryScheduler } from './adapters/expiry/bullmq-scheduler.ts';
-import { createRedis } from './adapters/redis/client.ts';
+import { createRedis, queuePrefix, redisTarget, type RedisClient, type RedisTarget } from './adapters/redis/client.ts';
 import { RedisRateCounter } from './adapters/redis/rate-counter.ts';
 import { RedisRequestIdempotencyStore } from './adapters/redis/request-idempotency-store.ts';
 import { RedisWebhookReplayGuard } from './adapters/redis/webhook-replay-guard.ts';
@@ -37,10 +36,11 @@ export interface Runtime {
   guards: EdgeGuards;
   catalog: ProductCatalog;
   pool: pg.Pool;
-  /** Null without REDIS_URL: in-process stand-ins then replace Redis and BullMQ. */
-  redis: Redis | null;
-  queueRedis: Redis | null;
-  redisUrl: string | null;
+  /** Null without REDIS_URL or REDIS_CLUSTER_NODES: in-process stand-ins then replace Redis and BullMQ. */
+  redis: RedisClient | null;
+  queueRedis: RedisClient | null;
+  /** One Redis server or a Redis Cluster, as the configuration says; the expiry worker connects to it too. */
+  redisTarget: RedisTarget | null;
   scheduler: BullMqExpiryScheduler | InProcessExpiryScheduler;
   metrics: PrometheusMetrics;
   readiness: ReadinessCheck[];
@@ -86,16 +86,17 @@ export function createRuntime(
     max: config.DATABASE_POOL_SIZE,
     applicationName: `flashsale-${role}`,
   });
-  const redisUrl = config.REDIS_URL ?? null;
+  const target = redisTarget(config);
   // Auto-pipelining sends the commands of concurrent requests in one write: under a storm each
   // request's mirror read would otherwise cost a syscall of its own.
-  const redis = redisUrl ? createRedis(redisUrl, { enableAutoPipelining: true }) : null;
+  const redis = target ? createRedis(target, { enableAutoPipelining: true }) : null;
   // The producer side of the queue fails fast like the mirror: a hold whose job cannot be queued
   // is still committed, and the sweeper expires it. Only the worker needs a blocking connection.
-  const queueRedis = redisUrl ? createRedis(redisUrl) : null;
-  const scheduler = queueRedis
-    ? new BullMqExpiryScheduler(queueRedis, `${config.REDIS_PREFIX}bull`)
-    : new InProcessExpiryScheduler();
+  const queueRedis = target ? createRedis(target) : null;
+  const scheduler =
+    target && queueRedis
+      ? new BullMqExpiryScheduler(queueRedis, queuePrefix(target, config.REDIS_PREFIX))
+      : new InProcessExpiryScheduler();
   const mirror: StockMirror = redis ? new RedisStockMirror(redis, config.REDIS_PREFIX) : new InProcessStockMirror();
   const webhookIdempotency: WebhookIdempotencyCache = redis
     ? new RedisWebhookIdempotencyCache(redis, config.REDIS_PREFIX)
@@ -142,7 +143,7 @@ export function createRuntime(
     pool,
     redis,
     queueRedis,
-    redisUrl,
+    redisTarget: target,
     scheduler,
     metrics,
     readiness,

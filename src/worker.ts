@@ -1,6 +1,6 @@
 import { InProcessExpiryScheduler } from './adapters/expiry/in-process-scheduler.ts';
 import { startInProcessExpiryWorker } from './adapters/expiry/in-process-worker.ts';
-import { createQueueRedis } from './adapters/redis/client.ts';
+import { createQueueRedis, queuePrefix } from './adapters/redis/client.ts';
 import { startBullMqExpiryWorker } from './adapters/expiry/bullmq-worker.ts';
 import { expireOverdueHolds } from './app/expiry/expire-holds.ts';
 import { DueHoldsDrain } from './app/expiry/expiry-drain.ts';
@@ -57,16 +57,12 @@ function startExpiryJobs(rt: Runtime): BackgroundWork {
   if (rt.scheduler instanceof InProcessExpiryScheduler) {
     return startInProcessExpiryWorker(rt.ctx, rt.scheduler, rt.config.WORKER_CONCURRENCY);
   }
-  // The runtime builds a BullMQ scheduler only when REDIS_URL is set.
-  const connection = createQueueRedis(rt.redisUrl!);
+  // The runtime builds a BullMQ scheduler only when Redis (a server or a cluster) is configured.
+  const target = rt.redisTarget!;
+  const connection = createQueueRedis(target);
   const drain = new DueHoldsDrain(rt.ctx);
-  const worker = startBullMqExpiryWorker(
-    rt.ctx,
-    connection,
-    `${rt.config.REDIS_PREFIX}bull`,
-    rt.config.WORKER_CONCURRENCY,
-    drain,
-  );
+  const prefix = queuePrefix(target, rt.config.REDIS_PREFIX);
+  const worker = startBullMqExpiryWorker(rt.ctx, connection, prefix, rt.config.WORKER_CONCURRENCY, drain);
   return {
     async close() {
       await worker.close();

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { EmbeddedPostgresError } from '../adapters/embedded/server.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { check, migrateCommand, reconcileCommand, seedCommand } from './maintenance.ts';
-import { runWorker, serve } from './serve.ts';
+import { runWorker, serveCommand } from './serve.ts';
 import { simulate, SIMULATE_HELP } from './simulate.ts';
 
 interface Command {
@@ -12,14 +12,17 @@ interface Command {
 }
 
 const CONFIG_HELP =
-  'Configuration comes from the environment; see the README (DATABASE_URL, REDIS_URL, PORT, ...).\n' +
-  'Without DATABASE_URL an embedded PostgreSQL keeps its data under DATA_DIR (default ./.data); without REDIS_URL in-process stand-ins replace Redis.';
+  'Configuration comes from the environment; see the README (DATABASE_URL, REDIS_URL or REDIS_CLUSTER_NODES, PORT, ...).\n' +
+  'Without DATABASE_URL an embedded PostgreSQL keeps its data under DATA_DIR (default ./.data); without REDIS_URL or REDIS_CLUSTER_NODES in-process stand-ins replace Redis.';
 
 const commands: Record<string, Command> = {
   serve: {
     summary: 'serve the HTTP API (and process expiry jobs unless RUN_WORKER=false)',
-    help: 'Applies pending migrations, then serves the API on HOST:PORT. Stops gracefully on SIGTERM.',
-    run: () => serve(loadConfig()),
+    help:
+      'Applies pending migrations, then serves the API on HOST:PORT. Stops gracefully on SIGTERM.\n\n' +
+      '  --processes <n>   n API processes sharing the port (default WEB_CONCURRENCY, else 1);\n' +
+      '                    0 or auto = one per core. A process that dies is replaced; SIGTERM drains them all.',
+    run: (args) => serveCommand(loadConfig(), args),
   },
   worker: {
     summary: 'run a queue worker alone: hold-expiry jobs, sweeper, reconciler',

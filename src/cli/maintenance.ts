@@ -1,6 +1,6 @@
 import { createPool } from '../adapters/postgres/db.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
-import { redisReady } from '../adapters/redis/client.ts';
+import { redisReady, redisTarget } from '../adapters/redis/client.ts';
 import { seedProducts } from '../adapters/postgres/products.ts';
 import { checkInvariants, reconcile } from '../app/reconcile.ts';
 import { deploymentShape, type Config } from '../config.ts';
@@ -47,15 +47,15 @@ export async function seedCommand(config: Config): Promise<void> {
   });
   if (created.length === 0) out('Demo products already exist; nothing changed.');
   for (const p of created) out(`Created product ${p.id} "${p.name}" with stock ${p.total_stock}.`);
-  if (config.REDIS_URL) {
+  if (redisTarget(config)) {
     const report = await withRuntime(config, (rt) => reconcile(rt.ctx));
     out(`Mirrored the stock of ${report.products} product(s) into Redis.`);
   }
 }
 
-// Without REDIS_URL the mirror lives inside the serving process; another process cannot see it.
+// Without Redis the mirror lives inside the serving process; another process cannot see it.
 const IN_PROCESS_MIRROR_NOTE =
-  'No REDIS_URL: the mirror is in-process, inside the serving process, which reconciles it itself every RECONCILE_INTERVAL_MS.';
+  'No REDIS_URL or REDIS_CLUSTER_NODES: the mirror is in-process, inside the serving process, which reconciles it itself every RECONCILE_INTERVAL_MS.';
 
 export async function reconcileCommand(config: Config): Promise<void> {
   if (deploymentShape(config).redis === 'in-process') {

@@ -1,4 +1,5 @@
 import closeWithGrace from 'close-with-grace';
+import { parseArgs } from 'node:util';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import type { Config } from '../config.ts';
 import { buildApp } from '../http/app.ts';
@@ -6,6 +7,18 @@ import { buildWorkerEndpoint } from '../http/worker-endpoint.ts';
 import { httpDependencies, openRuntime, type Runtime } from '../runtime.ts';
 import { startWorker, type BackgroundWork } from '../worker.ts';
 import { createLogger } from './logger.ts';
+import { drainOnFirstSignal, isApiProcessOfPrimary, processCount, servePrimary } from './serve-processes.ts';
+
+/**
+ * `flashsale serve [--processes N]`: one API process, or N sharing the port (WEB_CONCURRENCY when
+ * the flag is absent; 0 or auto = one per core).
+ */
+export async function serveCommand(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { processes: { type: 'string' } }, strict: false });
+  const count = processCount(typeof values.processes === 'string' ? values.processes : config.WEB_CONCURRENCY);
+  if (count > 1 && !isApiProcessOfPrimary()) return servePrimary(config, count, createLogger(config));
+  return serve(config);
+}
 
 /** Starts the API with the sweeper and reconciler (and, unless RUN_WORKER=false, expiry jobs); closes it all on SIGTERM. */
 export async function serve(config: Config): Promise<void> {
@@ -30,13 +43,19 @@ async function startServing(config: Config, log: ReturnType<typeof createLogger>
   // RUN_WORKER=false leaves expiry jobs to separate workers; the sweeper and reconciler still run.
   const worker: BackgroundWork = startWorker(rt, { processJobs: config.RUN_WORKER });
 
-  closeWithGrace({ delay: 25_000 + config.SHUTDOWN_DELAY_MS, logger: log }, async ({ signal, err }) => {
-    if (err) log.error({ err }, 'shutting down after an error');
-    else log.info({ signal }, 'shutting down');
-    await app.closeGracefully({ delayMs: config.SHUTDOWN_DELAY_MS }); // stops accepting, finishes requests in flight
-    await worker.close(); // lets jobs in progress finish
-    await rt.close();
-  });
+  // An API process of `--processes N` may get each signal twice (its group's and its primary's).
+  const ofPrimary = isApiProcessOfPrimary();
+  const grace = closeWithGrace(
+    { delay: 25_000 + config.SHUTDOWN_DELAY_MS, logger: log, skip: ofPrimary ? ['SIGTERM', 'SIGINT'] : [] },
+    async ({ signal, err }) => {
+      if (err) log.error({ err }, 'shutting down after an error');
+      else log.info({ signal }, 'shutting down');
+      await app.closeGracefully({ delayMs: config.SHUTDOWN_DELAY_MS }); // stops accepting, finishes requests in flight
+      await worker.close(); // lets jobs in progress finish
+      await rt.close();
+    },
+  );
+  if (ofPrimary) drainOnFirstSignal(() => void grace.close());
 
   try {
     await app.listen({ port: config.PORT, host: config.HOST });

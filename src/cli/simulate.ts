@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createPool } from '../adapters/postgres/db.ts';
-import { createRedis } from '../adapters/redis/client.ts';
+import { createRedis, redisReady, redisTarget } from '../adapters/redis/client.ts';
 import { RedisStockMirror } from '../adapters/redis/stock-mirror.ts';
 import { checkInvariants } from '../app/reconcile.ts';
 import type { StockMirror } from '../app/ports.ts';
@@ -27,8 +27,8 @@ Plays a flash sale against a running service and checks the invariants afterward
                          every hold is final (default 0: live holds are reported, not checked)
   --json                 print one JSON document instead of the tables
 
-With DATABASE_URL (and REDIS_URL, REDIS_PREFIX) set, the stock equation and Redis = database are
-checked as \`flashsale check\` does; without REDIS_URL the database is compared with what the
+With DATABASE_URL (and REDIS_URL or REDIS_CLUSTER_NODES, REDIS_PREFIX) set, the stock equation and
+Redis = database are checked as \`flashsale check\` does; without Redis the database is compared with what the
 service's GET /api/products/{id} reports. WEBHOOK_SECRET signs the payment webhooks.
 Exit status: 0 when no invariant failed, 1 when one did (or on bad usage).`;
 
@@ -234,12 +234,15 @@ async function databaseChecks(config: Config, plan: SalePlan): Promise<Check[]> 
       },
     ];
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 2, applicationName: 'flashsale-simulate' });
-  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL) : null;
+  const target = redisTarget(config);
+  const redis = target ? createRedis(target) : null;
   const http = redis ? null : new RecordingClient(plan.url, 4);
   const mirror: StockMirror = redis
     ? new RedisStockMirror(redis, config.REDIS_PREFIX)
     : { read: (id) => availableStock(http!, id), write: unsupported, writeMany: unsupported };
   try {
+    // A cluster client first learns the slot map; reads sent before that would fail at once.
+    if (redis) await redisReady(redis).catch(() => {});
     const report = await checkInvariants({ pool, mirror }, plan.productIds).catch((err: Error) => err);
     if (report instanceof Error) {
       return [{ name: 'Redis = database', ok: null, detail: `not checked: the database could not be read (${report.message})` }];

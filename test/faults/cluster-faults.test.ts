@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { expectSurvived } from './expect-survived.ts';
 import { CLIENT_TIMEOUT_MS } from './flash-sale-load.ts';
+import { RedisServer } from '../helpers/redis-server.ts';
 import { ServiceProcess, sleep } from './harness.ts';
 import { runScenario } from './scenario.ts';
 
@@ -12,31 +14,13 @@ import { runScenario } from './scenario.ts';
  */
 const BUYERS = 200;
 const TTL_SECONDS = 3;
-/** How long after its expires_at a hold may still be active when every process is up. */
-const EXPIRY_BOUND_MS = 2_500;
-
-type Summary = Awaited<ReturnType<typeof runScenario>>;
-
-function expectSurvived(s: Summary): void {
-  expect(s.samples.violations, 'I1 at every sample').toEqual([]);
-  expect(s.samples.samples).toBeGreaterThan(20);
-  expect(s.settled.active, `holds still active ${s.settleBoundMs} ms after the sale`).toBe(0);
-  expect(s.lags.maxLagMs, 'expiry lag').toBeLessThanOrEqual(EXPIRY_BOUND_MS);
-  expect(s.invariants, 'I1 and I2 once quiet').toEqual([]);
-  expect(s.cli.code, s.cli.output).toBe(0);
-  expect(s.acked.problems, 'acknowledged writes').toEqual([]);
-  expect(s.ledger, 'stock movements').toEqual([]);
-  expect(s.requests.timeouts, 'client timeouts (hangs)').toBe(0);
-  expect(s.requests.unexpected, JSON.stringify(s.logsOnFailure)).toEqual([]);
-  expect(s.acked.holdsChecked).toBeGreaterThan(100);
-  expect(s.acked.ordersChecked).toBeGreaterThan(30);
-}
 
 describe('a flash sale across two API processes and a worker survives', () => {
   it('kill -9 of one API process mid-sale, then its restart', async () => {
     const s = await runScenario({
       name: 'api-kill',
-      ports: { redis: 6391, apis: [3501, 3502] },
+      ports: { apis: [3501, 3502] },
+      redis: new RedisServer(6391),
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
       durationMs: 8_000,
@@ -58,7 +42,8 @@ describe('a flash sale across two API processes and a worker survives', () => {
     const downMs = TTL_SECONDS * 2_000;
     const s = await runScenario({
       name: 'worker-kill',
-      ports: { redis: 6392, apis: [3503, 3504] },
+      ports: { apis: [3503, 3504] },
+      redis: new RedisServer(6392),
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
       durationMs: 9_000,
@@ -80,7 +65,8 @@ describe('a flash sale across two API processes and a worker survives', () => {
   it('FLUSHALL on Redis mid-sale: mirror, idempotency keys and expiry jobs all gone', async () => {
     const s = await runScenario({
       name: 'redis-flushall',
-      ports: { redis: 6393, apis: [3505, 3506] },
+      ports: { apis: [3505, 3506] },
+      redis: new RedisServer(6393),
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
       durationMs: 8_000,
@@ -104,7 +90,8 @@ describe('a flash sale across two API processes and a worker survives', () => {
   it('Redis killed mid-sale, down for longer than a client waits, and restarted empty', async () => {
     const s = await runScenario({
       name: 'redis-restart',
-      ports: { redis: 6394, apis: [3507, 3508] },
+      ports: { apis: [3507, 3508] },
+      redis: new RedisServer(6394),
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
       durationMs: 16_000,
@@ -123,7 +110,8 @@ describe('a flash sale across two API processes and a worker survives', () => {
     let terminated = 0;
     const s = await runScenario({
       name: 'pg-terminate',
-      ports: { redis: 6395, apis: [3509, 3510] },
+      ports: { apis: [3509, 3510] },
+      redis: new RedisServer(6395),
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
       durationMs: 8_000,

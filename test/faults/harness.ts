@@ -58,8 +58,16 @@ async function adminQuery<T extends pg.QueryResultRow>(text: string, values: unk
 
 export interface ServiceEnv {
   databaseUrl: string;
-  redisUrl: string;
+  /** REDIS_URL of one server, or REDIS_CLUSTER_NODES of a Redis Cluster. */
+  redisEnv: Record<string, string>;
   holdTtlSeconds: number;
+}
+
+/** The Redis a fault test runs on: one private redis-server, or a whole Redis Cluster. */
+export interface RedisBackend {
+  readonly env: Record<string, string>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** One `flashsale serve` or `flashsale worker` child process. */
@@ -87,7 +95,7 @@ export class ServiceProcess {
       env: {
         PATH: process.env.PATH,
         DATABASE_URL: this.env.databaseUrl,
-        REDIS_URL: this.env.redisUrl,
+        ...this.env.redisEnv,
         PORT: String(this.port),
         HOST: '127.0.0.1',
         RUN_WORKER: this.role === 'worker' ? 'true' : 'false',
@@ -108,9 +116,9 @@ export class ServiceProcess {
     child.stderr!.on('data', keep);
     this.child = child;
     if (this.role === 'serve') {
-      await waitFor(async () => (await httpStatus(`${this.url}/health/ready`)) === 200, 30_000, `API on ${this.port}`);
+      await waitFor(async () => (await httpStatus(`${this.url}/health/ready`)) === 200, 90_000, `API on ${this.port}`);
     } else {
-      await waitFor(async () => this.log.join('').includes('worker started'), 30_000, 'worker start');
+      await waitFor(async () => this.log.join('').includes('worker started'), 90_000, 'worker start');
     }
   }
 
@@ -154,7 +162,7 @@ export function runCheckCli(env: ServiceEnv): Promise<{ code: number; output: st
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, 'check'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, DATABASE_URL: env.databaseUrl, REDIS_URL: env.redisUrl, LOG_LEVEL: 'warn' },
+      env: { PATH: process.env.PATH, DATABASE_URL: env.databaseUrl, ...env.redisEnv, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -164,22 +172,23 @@ export function runCheckCli(env: ServiceEnv): Promise<{ code: number; output: st
   });
 }
 
-/** The whole cluster of one fault test. Ports come from the caller so tests never collide. */
-export class Cluster {
+/**
+ * The whole cluster of service processes of one fault test, on one private redis-server or on a
+ * Redis Cluster. Ports come from the caller so tests never collide.
+ */
+export class Cluster<R extends RedisBackend = RedisServer> {
   readonly db = new OwnDatabase();
-  readonly redis: RedisServer;
   apis: ServiceProcess[] = [];
   worker!: ServiceProcess;
 
   constructor(
-    readonly ports: { redis: number; apis: [number, number] },
+    readonly ports: { apis: [number, number] },
     readonly holdTtlSeconds: number,
-  ) {
-    this.redis = new RedisServer(ports.redis);
-  }
+    readonly redis: R,
+  ) {}
 
   get env(): ServiceEnv {
-    return { databaseUrl: this.db.url, redisUrl: this.redis.url, holdTtlSeconds: this.holdTtlSeconds };
+    return { databaseUrl: this.db.url, redisEnv: this.redis.env, holdTtlSeconds: this.holdTtlSeconds };
   }
 
   async start(): Promise<void> {

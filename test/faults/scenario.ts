@@ -1,23 +1,35 @@
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/adapters/redis/client.ts';
+import type { RedisServer } from '../helpers/redis-server.ts';
 import { insertProduct } from '../../src/adapters/postgres/products.ts';
 import { stockKey } from '../../src/adapters/redis/stock-mirror.ts';
 import { checkInvariants } from '../../src/app/reconcile.ts';
 import { RedisStockMirror } from '../../src/adapters/redis/stock-mirror.ts';
 import { classify, runFlashSale } from './flash-sale-load.ts';
-import { Cluster, runCheckCli, sleep } from './harness.ts';
+import { Cluster, runCheckCli, sleep, type RedisBackend } from './harness.ts';
 import { expiryLags, sampleStock, verifyAcknowledged, verifyLedger, waitAllHoldsFinal } from './verify.ts';
 
-export interface ScenarioOptions {
+export interface ScenarioOptions<R extends RedisBackend & ProbedBackend = RedisServer> {
   name: string;
-  ports: { redis: number; apis: [number, number] };
+  ports: { apis: [number, number] };
+  /** One private redis-server or a Redis Cluster, started and stopped by the scenario. */
+  redis: R;
   holdTtlSeconds: number;
   buyers: number;
   durationMs: number;
   /** Injects the fault while the sale runs; says which API was down when, and when expiry could resume. */
-  fault: (cluster: Cluster) => Promise<FaultReport>;
+  fault: (cluster: Cluster<R>, productIds: number[]) => Promise<FaultReport>;
+  /** Further checks once every hold is final; their figures are reported as `after`. */
+  afterSettle?: (cluster: Cluster<R>, probe: RedisClient) => Promise<Record<string, unknown>>;
+}
+
+/** A backend that gives the test a client of its own, to read the mirror while the sale runs. */
+export interface ProbedBackend {
+  client(): Promise<RedisClient>;
 }
 
 export interface FaultReport {
+  /** Figures of the fault itself (which node died, how long its failover took), reported as they are. */
+  details?: Record<string, unknown>;
   /** When an API process was down: connection failures to it then are expected. */
   down?: DownWindow[];
   /** When a worker was back after none ran: holds due before then may end this late, no later. */
@@ -38,22 +50,19 @@ export const MIRROR_HEAL_BOUND_MS = 5_000;
  * sampled throughout, the fault injected mid-sale, then every check of I1-I5 once it settles.
  * Returns the figures; the test asserts on them.
  */
-export async function runScenario(opts: ScenarioOptions) {
-  const cluster = new Cluster(opts.ports, opts.holdTtlSeconds);
-  const probe = new Redis(`redis://127.0.0.1:${opts.ports.redis}`, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: 500,
-  });
-  probe.on('error', () => {});
+export async function runScenario<R extends RedisBackend & ProbedBackend>(opts: ScenarioOptions<R>) {
+  const cluster = new Cluster<R>(opts.ports, opts.holdTtlSeconds, opts.redis);
+  let probe: RedisClient | null = null;
   try {
     await cluster.start();
+    probe = await opts.redis.client();
+    const mirrorProbe = probe;
     const products = await Promise.all(
       [300, 150, 60].map((stock, i) => insertProduct(cluster.db.pool, { name: `fault sale ${i}`, price: 10 + i, stock })),
     );
     const productIds = products.map((p) => p.id);
     const readMirror = async (id: number) => {
-      const v = await probe.get(stockKey('', id));
+      const v = await mirrorProbe.get(stockKey('', id));
       return v === null ? null : Number(v);
     };
 
@@ -61,7 +70,7 @@ export async function runScenario(opts: ScenarioOptions) {
     const loadStarted = Date.now();
     const [load, report] = await Promise.all([
       runFlashSale({ apiUrls: cluster.apis.map((a) => a.url), productIds, buyers: opts.buyers, durationMs: opts.durationMs }),
-      opts.fault(cluster),
+      opts.fault(cluster, productIds),
     ]);
     const loadEnded = Date.now();
 
@@ -69,9 +78,10 @@ export async function runScenario(opts: ScenarioOptions) {
     const settleBoundMs = opts.holdTtlSeconds * 1000 + 10_000;
     const settled = await waitAllHoldsFinal(cluster.db.pool, settleBoundMs);
     const samples = await sampler.stop();
+    const after = (await opts.afterSettle?.(cluster, mirrorProbe)) ?? {};
 
     // I2: once nothing is in flight, the mirror equals the database within the reconciler's period.
-    const mirror = new RedisStockMirror(probe);
+    const mirror = new RedisStockMirror(mirrorProbe);
     const healStart = Date.now();
     let invariants = await checkInvariants({ pool: cluster.db.pool, mirror }, productIds);
     while (invariants.violations.length > 0 && Date.now() - healStart < MIRROR_HEAL_BOUND_MS) {
@@ -101,6 +111,8 @@ export async function runScenario(opts: ScenarioOptions) {
       settleBoundMs,
       lags,
       mirrorHealedMs,
+      fault: report.details ?? {},
+      after,
       invariants: invariants.violations,
       cli,
       acked,
@@ -115,7 +127,7 @@ export async function runScenario(opts: ScenarioOptions) {
     console.log(JSON.stringify({ ...summary, cli: { code: cli.code } }, null, 1));
     return summary;
   } finally {
-    probe.disconnect();
+    probe?.disconnect();
     await cluster.stop();
   }
 }

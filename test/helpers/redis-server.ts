@@ -14,6 +14,10 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  get env(): Record<string, string> {
+    return { REDIS_URL: this.url };
+  }
+
   async start(): Promise<void> {
     this.process = spawn(
       'redis-server',
@@ -37,6 +41,13 @@ export class RedisServer {
         probe.disconnect();
       }
     }
+  }
+
+  /** A client for the test itself that fails fast instead of queueing while the server is down. */
+  async client(): Promise<Redis> {
+    const client = new Redis(this.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 });
+    client.on('error', () => {});
+    return client;
   }
 
   async stop(): Promise<void> {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { expect } from 'vitest';
+import type { RedisClient } from '../../src/adapters/redis/client.ts';
 import { insertProduct } from '../../src/adapters/postgres/products.ts';
 import { checkInvariants } from '../../src/app/reconcile.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -125,7 +125,7 @@ export class TestService {
   }
 
   /** The Redis connection, for tests that flush or corrupt it (production shape only). */
-  get redis(): Redis {
+  get redis(): RedisClient {
     if (!this.rt.redis) throw new Error('this service runs the in-process stand-ins: it has no Redis');
     return this.rt.redis;
   }

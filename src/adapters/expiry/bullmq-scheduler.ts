@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import type { ExpiryScheduler } from '../../app/ports.ts';
 
 export const EXPIRY_QUEUE = 'hold-expiry';
@@ -25,7 +25,7 @@ export interface ExpiryJobData {
 export class BullMqExpiryScheduler implements ExpiryScheduler {
   readonly queue: Queue<ExpiryJobData>;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisClient, prefix: string) {
     this.queue = new Queue<ExpiryJobData>(EXPIRY_QUEUE, {
       connection,
       prefix,

@@ -1,5 +1,5 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.ts';
 import { expireHold } from '../../app/expiry/expire-holds.ts';
 import type { DueHoldsDrain } from '../../app/expiry/expiry-drain.ts';
 import type { AppContext } from '../../app/ports.ts';
@@ -11,7 +11,7 @@ import { EXPIRY_QUEUE, type ExpiryJobData } from './bullmq-scheduler.ts';
  */
 export function startBullMqExpiryWorker(
   ctx: AppContext,
-  connection: Redis,
+  connection: RedisClient,
   prefix: string,
   concurrency = 50,
   drain?: DueHoldsDrain,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import type { RateCounter } from '../../http/ports.ts';
 
 const COUNT_HIT = readFileSync(new URL('./commands/count-hit-1.lua', import.meta.url), 'utf8');
@@ -13,7 +14,7 @@ declare module 'ioredis' {
 /** Fixed-window counters shared by every process of the service. */
 export class RedisRateCounter implements RateCounter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix = '',
   ) {
     if (!redis.flashsaleCountHit) redis.defineCommand('flashsaleCountHit', { numberOfKeys: 1, lua: COUNT_HIT });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import type { IdempotencyClaim, RecordedResponse, RequestIdempotencyStore } from '../../http/ports.ts';
 
 const lua = (name: string): string => readFileSync(new URL(`./commands/${name}`, import.meta.url), 'utf8');
@@ -14,7 +15,7 @@ declare module 'ioredis' {
   }
 }
 
-function defineCommands(redis: Redis): void {
+function defineCommands(redis: RedisClient): void {
   if (!redis.flashsaleClaimIdempotencyKey) redis.defineCommand('flashsaleClaimIdempotencyKey', { numberOfKeys: 1, lua: CLAIM });
   if (!redis.flashsaleReleaseIdempotencyKey)
     redis.defineCommand('flashsaleReleaseIdempotencyKey', { numberOfKeys: 1, lua: RELEASE });
@@ -27,7 +28,7 @@ type StoredRecord =
 /** `Idempotency-Key` records as JSON strings; the caller hashes scope, route and key into `key`. */
 export class RedisRequestIdempotencyStore implements RequestIdempotencyStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix = '',
   ) {
     defineCommands(redis);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ClientContext, Redis, Result } from 'ioredis';
+import { Cluster, type ClientContext, type Result } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import type { MirrorWriteResult, StockMirror, StockSnapshot } from '../../app/ports.ts';
 
 const SET_STOCK = readFileSync(new URL('./commands/set-stock-2.lua', import.meta.url), 'utf8');
@@ -20,7 +21,7 @@ export const stockVersionKey = (prefix: string, productId: number): string =>
 /** The Redis mirror of available stock: a plain integer per product plus its version. */
 export class RedisStockMirror implements StockMirror {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix = '',
   ) {
     if (!redis.flashsaleSetStock) redis.defineCommand('flashsaleSetStock', { numberOfKeys: 2, lua: SET_STOCK });
@@ -43,6 +44,9 @@ export class RedisStockMirror implements StockMirror {
 
   async writeMany(snapshots: StockSnapshot[]): Promise<MirrorWriteResult[]> {
     if (snapshots.length === 0) return [];
+    // A pipeline must stay on one node; on a cluster the products' slots are spread over all masters,
+    // so each write goes alone (auto-pipelining, where enabled, still batches them per node).
+    if (this.redis instanceof Cluster) return Promise.all(snapshots.map((s) => this.write(s)));
     const pipeline = this.redis.pipeline();
     for (const s of snapshots) {
       pipeline.flashsaleSetStock(

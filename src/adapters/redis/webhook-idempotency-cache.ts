@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import type { WebhookIdempotencyCache, StoredResponse } from '../../app/ports.ts';
 
 /** Webhook responses by idempotency key, as JSON strings that expire on their own. */
 export class RedisWebhookIdempotencyCache implements WebhookIdempotencyCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix = '',
   ) {}
 

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './client.ts';
 import type { WebhookReplayGuard } from '../../http/ports.ts';
 
 /** Webhook message ids seen, one key each with the tolerance window as its lifetime. */
 export class RedisWebhookReplayGuard implements WebhookReplayGuard {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix = '',
   ) {}
 

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests on a real Redis Cluster: each file starts its own cluster of redis-server processes on
+// free ports (and service processes beside it), so they run one at a time and apart from `npm test`.
+export default defineConfig({
+  test: {
+    include: ['test/cluster/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
+    fileParallelism: false,
+    testTimeout: 300_000,
+    hookTimeout: 90_000,
+  },
+});
