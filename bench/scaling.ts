@@ -15,7 +15,7 @@ import { createBenchEnv, insertBenchProduct } from './lib/setup.ts';
 
 const SECONDS = Number(process.env.BENCH_SCALING_SECONDS ?? 9);
 const ROUNDS = 3;
-const CONNECTIONS = 64;
+const CONNECTIONS = 32;
 const PRODUCTS = 100;
 const PORT = Number(process.env.BENCH_PORT_BASE ?? 3400) + 20;
 const SINGLE_STATEMENT = readFileSync(new URL('../src/adapters/postgres/sql/place-hold.sql', import.meta.url), 'utf8');
@@ -31,6 +31,8 @@ async function main(): Promise<void> {
       REDIS_PREFIX: env.prefix,
       RUN_WORKER: 'false',
       HOLD_TTL_SECONDS: '900',
+      // The PostgreSQL server may be shared: 10 connections per API process, 32 for the pg loops.
+      DATABASE_POOL_SIZE: '10',
     };
     const hot = await insertBenchProduct(env.pool, 100_000_000);
     const many: number[] = [];

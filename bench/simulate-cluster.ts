@@ -39,6 +39,7 @@ async function main(): Promise<number> {
       REDIS_CLUSTER_NODES: redis.seeds,
       ADMIN_TOKEN: randomBytes(16).toString('hex'),
       HOLD_TTL_SECONDS: '10',
+      DATABASE_POOL_SIZE: '10',
       LOG_LEVEL: 'warn',
     };
     const port = await freePort();
