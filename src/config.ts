@@ -54,6 +54,12 @@ const ConfigSchema = Type.Object({
   HOLD_BATCHING: Type.Boolean({ default: true, description: 'group commit of holds per product' }),
   HOLD_BATCH_MAX: Type.Integer({ minimum: 1, maximum: 5_000, default: 500 }),
   HOLD_BATCH_WINDOW_MS: Type.Integer({ minimum: 0, maximum: 50, default: 0 }),
+  NEAR_CACHE_MAX_AGE_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 1_000,
+    description: 'API processes keep stock they have seen this long, invalidated through Redis; 0 = no near cache',
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -11,7 +11,15 @@ import { PrometheusMetrics } from './adapters/metrics/prometheus.ts';
 import { createPool } from './adapters/postgres/db.ts';
 import { readStock } from './adapters/postgres/products.ts';
 import { BullMqExpiryScheduler } from './adapters/expiry/bullmq-scheduler.ts';
-import { createRedis, queuePrefix, redisTarget, type RedisClient, type RedisTarget } from './adapters/redis/client.ts';
+import {
+  createRedis,
+  createSubscriberRedis,
+  queuePrefix,
+  redisTarget,
+  type RedisClient,
+  type RedisTarget,
+} from './adapters/redis/client.ts';
+import { NearStockCache } from './adapters/redis/near-stock-cache.ts';
 import { RedisRateCounter } from './adapters/redis/rate-counter.ts';
 import { RedisRequestIdempotencyStore } from './adapters/redis/request-idempotency-store.ts';
 import { RedisWebhookReplayGuard } from './adapters/redis/webhook-replay-guard.ts';
@@ -36,6 +44,8 @@ export interface Runtime {
   guards: EdgeGuards;
   catalog: ProductCatalog;
   pool: pg.Pool;
+  /** The API's near cache of stock, null without Redis or with NEAR_CACHE_MAX_AGE_MS=0. */
+  nearCache: NearStockCache | null;
   /** Null without REDIS_URL or REDIS_CLUSTER_NODES: in-process stand-ins then replace Redis and BullMQ. */
   redis: RedisClient | null;
   queueRedis: RedisClient | null;
@@ -97,7 +107,15 @@ export function createRuntime(
     target && queueRedis
       ? new BullMqExpiryScheduler(queueRedis, queuePrefix(target, config.REDIS_PREFIX))
       : new InProcessExpiryScheduler();
-  const mirror: StockMirror = redis ? new RedisStockMirror(redis, config.REDIS_PREFIX) : new InProcessStockMirror();
+  const redisMirror = redis ? new RedisStockMirror(redis, config.REDIS_PREFIX) : null;
+  // API processes answer sold-out refusals and stock reads from the stock they have seen, kept
+  // current through Redis pub/sub (near-stock-cache.ts); workers and commands read Redis itself.
+  const subscriber = target && role === 'api' && config.NEAR_CACHE_MAX_AGE_MS > 0 ? createSubscriberRedis(target) : null;
+  const nearCache =
+    redisMirror && subscriber
+      ? new NearStockCache(redisMirror, subscriber, config.REDIS_PREFIX, { maxAgeMs: config.NEAR_CACHE_MAX_AGE_MS })
+      : null;
+  const mirror: StockMirror = redisMirror ?? new InProcessStockMirror();
   const webhookIdempotency: WebhookIdempotencyCache = redis
     ? new RedisWebhookIdempotencyCache(redis, config.REDIS_PREFIX)
     : new InProcessWebhookIdempotencyCache();
@@ -124,6 +142,7 @@ export function createRuntime(
     log,
     metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
+    ...(nearCache ? { nearStock: nearCache } : {}),
     ...(config.HOLD_BATCHING
       ? { holdBatcher: new HoldBatcher(pool, { maxBatch: config.HOLD_BATCH_MAX, windowMs: config.HOLD_BATCH_WINDOW_MS }) }
       : {}),
@@ -140,6 +159,7 @@ export function createRuntime(
     ctx,
     guards,
     catalog: new ProductCatalog(),
+    nearCache,
     pool,
     redis,
     queueRedis,
@@ -152,6 +172,7 @@ export function createRuntime(
       // the embedded server last.
       await scheduler.close().catch(() => {});
       queueRedis?.disconnect();
+      subscriber?.disconnect();
       redis?.disconnect();
       await pool.end();
       await database?.close();

@@ -8,7 +8,8 @@ type Catalog = Pick<ProductRow, 'id' | 'name' | 'price' | 'total_stock'>;
 
 /**
  * Product details change rarely and stock changes constantly: details are kept in process for a
- * few seconds, stock always comes from the mirror (rebuilt from the database when missing).
+ * few seconds, stock always comes from the mirror (through the near cache while it is current;
+ * rebuilt from the database when missing).
  */
 export class ProductCatalog {
   private readonly entries = new Map<number, { product: Catalog; until: number }>();
@@ -30,7 +31,10 @@ export class ProductCatalog {
 }
 
 export async function getProduct(ctx: AppContext, catalog: ProductCatalog, id: number): Promise<ProductView> {
-  const [details, mirrored] = await Promise.all([catalog.details(ctx, id), ctx.mirror.read(id).catch(() => undefined)]);
+  const [details, mirrored] = await Promise.all([
+    catalog.details(ctx, id),
+    (ctx.nearStock ?? ctx.mirror).read(id).catch(() => undefined),
+  ]);
   if (!details) throw productNotFound(id);
   if (typeof mirrored === 'number') return productView(details, mirrored);
   // Missing (null) or unreachable (undefined): read the truth, and rebuild the key if it was missing.

@@ -79,13 +79,13 @@ async function placeBatched(ctx: AppContext, input: PlaceHoldInput): Promise<Pla
 }
 
 /**
- * The mirrored stock, rebuilt from the database when the key is missing (read-through). Null when
- * Redis cannot answer: then the database alone decides.
+ * The mirrored stock (from the near cache while it is current), rebuilt from the database when the
+ * key is missing (read-through). Null when Redis cannot answer: then the database alone decides.
  */
 async function mirroredStock(ctx: AppContext, productId: number): Promise<number | null> {
   let value: number | null;
   try {
-    value = await ctx.mirror.read(productId);
+    value = await (ctx.nearStock ?? ctx.mirror).read(productId);
   } catch (err) {
     ctx.log.warn({ err }, 'mirror unavailable; deciding on the database alone');
     return null;

@@ -22,6 +22,13 @@ export interface StockMirror {
   writeMany(snapshots: StockSnapshot[]): Promise<MirrorWriteResult[]>;
 }
 
+/**
+ * The stock an API process has seen, answered from memory while it is known to be current (the
+ * near cache: DESIGN.md, "a near cache may answer, never decide"). Read before the database
+ * decides a hold, and for product reads; the mirror itself stays the one written and checked.
+ */
+export type NearStock = Pick<StockMirror, 'read'>;
+
 /** Schedules the on-time expiry of each hold (BullMQ delayed job, job id = hold id). */
 export interface ExpiryScheduler {
   schedule(holdId: string, delayMs: number): Promise<void>;
@@ -85,6 +92,8 @@ export const noopMetrics: Metrics = {
 export interface AppContext {
   pool: Pool;
   mirror: StockMirror;
+  /** Where a hold's pre-check and a product read find the stock; the mirror itself when absent. */
+  nearStock?: NearStock;
   expiry: ExpiryScheduler;
   webhookIdempotency: WebhookIdempotencyCache;
   log: Logger;

@@ -55,6 +55,15 @@ export function createRedis(target: RedisTarget | string, extra: RedisOptions = 
   return quiet(new Redis(where.url, { enableOfflineQueue: false, lazyConnect: false, ...FAIL_FAST, ...extra }));
 }
 
+/**
+ * A connection for a pub/sub subscriber: it reconnects by itself after Redis comes back, and its
+ * owner subscribes again on each 'ready' (so it knows when the subscription is live). On a
+ * cluster, a message published on any node reaches a subscriber on any node.
+ */
+export function createSubscriberRedis(target: RedisTarget): RedisClient {
+  return createRedis(target, { autoResubscribe: false, maxRetriesPerRequest: null });
+}
+
 /** A connection for BullMQ's worker, which needs `maxRetriesPerRequest: null` for its blocking commands. */
 export function createQueueRedis(target: string): Redis;
 export function createQueueRedis(target: RedisTarget): RedisClient;

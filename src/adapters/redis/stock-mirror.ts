@@ -8,7 +8,14 @@ const RESULTS: Record<string, MirrorWriteResult> = { '2': 'created', '1': 'chang
 
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
-    flashsaleSetStock(stockKey: string, versionKey: string, available: number, version: number): Result<number, Context>;
+    flashsaleSetStock(
+      stockKey: string,
+      versionKey: string,
+      available: number,
+      version: number,
+      channel: string,
+      productId: number,
+    ): Result<number, Context>;
   }
 }
 
@@ -18,18 +25,34 @@ export const stockKey = (prefix: string, productId: number): string => `${prefix
 export const stockVersionKey = (prefix: string, productId: number): string =>
   `${prefix}stockver:{${stockKey(prefix, productId)}}`;
 
-/** The Redis mirror of available stock: a plain integer per product plus its version. */
+/** The pub/sub channel on which every change of a mirrored stock is published: "<id> <available> <version>". */
+export const stockChangesChannel = (prefix: string): string => `${prefix}stock-changes`;
+
+/**
+ * The Redis mirror of available stock: a plain integer per product plus its version. Every write
+ * that changes a value is published on the stock-changes channel.
+ */
 export class RedisStockMirror implements StockMirror {
+  private readonly channel: string;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix = '',
   ) {
     if (!redis.flashsaleSetStock) redis.defineCommand('flashsaleSetStock', { numberOfKeys: 2, lua: SET_STOCK });
+    this.channel = stockChangesChannel(prefix);
   }
 
   async read(productId: number): Promise<number | null> {
     const value = await this.redis.get(stockKey(this.prefix, productId));
     return value === null ? null : Number(value);
+  }
+
+  /** The mirrored stock with its version, read together; null when the stock key is missing. */
+  async readSnapshot(productId: number): Promise<StockSnapshot | null> {
+    const [available, version] = await this.redis.mget(stockKey(this.prefix, productId), stockVersionKey(this.prefix, productId));
+    if (available === null || available === undefined) return null;
+    return { productId, available: Number(available), version: Number(version ?? 0) };
   }
 
   async write(s: StockSnapshot): Promise<MirrorWriteResult> {
@@ -38,6 +61,8 @@ export class RedisStockMirror implements StockMirror {
       stockVersionKey(this.prefix, s.productId),
       s.available,
       s.version,
+      this.channel,
+      s.productId,
     );
     return RESULTS[String(code)]!;
   }
@@ -54,6 +79,8 @@ export class RedisStockMirror implements StockMirror {
         stockVersionKey(this.prefix, s.productId),
         s.available,
         s.version,
+        this.channel,
+        s.productId,
       );
     }
     const results = (await pipeline.exec()) ?? [];
