@@ -71,6 +71,10 @@ describe('a hold from placement to release', () => {
 
     await svc.redis.del(`${svc.config.REDIS_PREFIX}product:${productId}:stock`);
     expect(await svc.mirrorAvailable(productId)).toBeNull();
+    // A deleted key is no change of stock: the near cache answers until its entry is older than
+    // NEAR_CACHE_MAX_AGE_MS; then the read goes to Redis, finds the key missing and rebuilds it.
+    expect((await svc.get(`/api/products/${productId}`)).body.available_stock).toBe(12);
+    await new Promise((r) => setTimeout(r, svc.config.NEAR_CACHE_MAX_AGE_MS + 50));
     expect((await svc.get(`/api/products/${productId}`)).body.available_stock).toBe(12);
     expect(await svc.mirrorAvailable(productId)).toBe(12);
 
