@@ -12,6 +12,7 @@ import { createBenchEnv, insertBenchProduct } from './lib/setup.ts';
 import { minimalHoldLoop } from './scenarios/baselines.ts';
 import { expiryStorm } from './scenarios/expiry.ts';
 import { countRoundTrips, type RoundTrips } from './scenarios/round-trips.ts';
+import { nearCacheStaleness } from './scenarios/staleness.ts';
 import { startup } from './scenarios/startup.ts';
 import { webhooks } from './scenarios/webhooks.ts';
 
@@ -161,6 +162,25 @@ async function main(): Promise<void> {
         SECONDS,
       );
       rows.push(ratioRow('3 reads: GET /api/products/{id}', reads, readsBase, 1.0, 'bare Fastify + 1 GET'));
+    }
+    if (want('reads')) {
+      say('3/8 near cache staleness, two API processes');
+      const second = await startApi(apiEnv, PORTS.api + 3);
+      try {
+        const product = await insertBenchProduct(env.pool, 1_000_000);
+        const stale = await nearCacheStaleness([api.url, second.url], product, smoke ? 40 : 300);
+        rows.push({
+          scenario: `3 near cache: a stock change visible in both API processes (${stale.changes} changes)`,
+          service: `p50 ${fmtMs(stale.p50)} p99 ${fmtMs(stale.p99)} max ${fmtMs(stale.max)}`,
+          baseline: '-',
+          ratio: null,
+          target: 'p99 <= 50 ms',
+          met: stale.p99 <= 50,
+          miss: stale.p99 > 50 ? `${fmtMs(stale.p99 - 50)} over` : undefined,
+        });
+      } finally {
+        await second.stop();
+      }
     }
     if (want('webhooks')) {
       say('4/8 webhooks');
