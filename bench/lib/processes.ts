@@ -44,7 +44,7 @@ export async function startServer(args: string[], env: Record<string, string>, p
   const proc = startProcess(args, { ...env, PORT: String(port), HOST: '127.0.0.1' });
   const { child } = proc;
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server ${args.join(' ')} exited (${child.exitCode}): ${proc.stderr()}`);
     const ok = await fetch(url + readyPath).then(
@@ -54,7 +54,7 @@ export async function startServer(args: string[], env: Record<string, string>, p
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server ${args.join(' ')} not ready within 30 s: ${proc.stderr()}`);
+      throw new Error(`server ${args.join(' ')} not ready within 90 s: ${proc.stderr()}`);
     }
     await new Promise((r) => setTimeout(r, 20));
   }
