@@ -115,10 +115,16 @@ export class ServiceProcess {
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     this.child = child;
-    if (this.role === 'serve') {
-      await waitFor(async () => (await httpStatus(`${this.url}/health/ready`)) === 200, 90_000, `API on ${this.port}`);
-    } else {
-      await waitFor(async () => this.log.join('').includes('worker started'), 90_000, 'worker start');
+    try {
+      if (this.role === 'serve') {
+        await waitFor(async () => (await httpStatus(`${this.url}/health/ready`)) === 200, 90_000, `API on ${this.port}`);
+      } else {
+        await waitFor(async () => this.log.join('').includes('worker started'), 90_000, 'worker start');
+      }
+    } catch (err) {
+      // What the process said, and what its readiness answered last, say why it never got ready.
+      const ready = this.role === 'serve' ? await httpBody(`${this.url}/health/ready`) : '';
+      throw new Error(`${(err as Error).message}\nreadiness: ${ready}\nlog: ${this.log.join('').slice(-3_000)}`);
     }
   }
 
@@ -145,6 +151,15 @@ async function httpStatus(url: string): Promise<number> {
     return res.statusCode;
   } catch {
     return 0;
+  }
+}
+
+async function httpBody(url: string): Promise<string> {
+  try {
+    const res = await request(url, { headersTimeout: 2_000, bodyTimeout: 2_000 });
+    return `${res.statusCode} ${await res.body.text()}`;
+  } catch (err) {
+    return String(err);
   }
 }
 
