@@ -9,7 +9,7 @@ import { fmtMs, fmtRate, machine, ratioRow, table, type Row } from './report.ts'
 import { autocannonLoad, interleaved, type HttpLoad } from './lib/load.ts';
 import { startApi, startServer, type Server } from './lib/processes.ts';
 import { createBenchEnv, insertBenchProduct } from './lib/setup.ts';
-import { minimalHoldLoop } from './scenarios/baselines.ts';
+import { cartStatementLoop, minimalHoldLoop } from './scenarios/baselines.ts';
 import { expiryStorm } from './scenarios/expiry.ts';
 import { countRoundTrips, type RoundTrips } from './scenarios/round-trips.ts';
 import { nearCacheStaleness } from './scenarios/staleness.ts';
@@ -24,7 +24,7 @@ const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
-const want = (scenario: 'reject' | 'sell' | 'reads' | 'webhooks' | 'expiry' | 'trips' | 'startup') =>
+const want = (scenario: 'reject' | 'sell' | 'carts' | 'reads' | 'webhooks' | 'expiry' | 'trips' | 'startup') =>
   !only || only.includes(scenario);
 const CONNECTIONS = 64;
 const PORTS = { bare: Number(process.env.BENCH_PORT_BASE ?? 3400) + 1, api: Number(process.env.BENCH_PORT_BASE ?? 3400) + 10 };
@@ -150,6 +150,55 @@ async function main(): Promise<void> {
           await plain.stop();
         }
       }
+    }
+    if (want('carts')) {
+      say('2/8 carts of two hot products');
+      const [a, b, baseA, baseB] = [
+        await insertBenchProduct(env.pool, 10_000_000),
+        await insertBenchProduct(env.pool, 10_000_000),
+        await insertBenchProduct(env.pool, 10_000_000),
+        await insertBenchProduct(env.pool, 10_000_000),
+      ];
+      const cart = {
+        items: [
+          { product_id: a, quantity: 1 },
+          { product_id: b, quantity: 1 },
+        ],
+      };
+      await autocannonLoad({
+        url: `${api.url}/api/holds`,
+        method: 'POST',
+        body: cart,
+        connections: 16,
+        seconds: 1,
+        expectStatus: 201,
+      });
+      const [carts, cartBase] = await interleaved(
+        ROUNDS,
+        [
+          load({ url: `${api.url}/api/holds`, method: 'POST', body: cart, expectStatus: 201 }),
+          (seconds) => cartStatementLoop(env.pool, [baseA, baseB], CONNECTIONS, seconds),
+        ],
+        SECONDS,
+      );
+      rows.push(
+        ratioRow(
+          `2 carts: successful 2-line holds, 2 hot products, ${CONNECTIONS} conns`,
+          carts,
+          cartBase,
+          3,
+          'pg loop, the same cart in one statement',
+        ),
+      );
+      rows.push({
+        scenario: '2 carts p99 latency',
+        service: fmtMs(carts.p99),
+        baseline: `one statement p99 ${fmtMs(cartBase.p99)}`,
+        ratio: null,
+        target: '<= 50 ms',
+        met: carts.p99 <= 50,
+        miss: carts.p99 > 50 ? `${fmtMs(carts.p99 - 50)} over` : undefined,
+      });
     }
     if (want('reads')) {
       say('3/8 reads');

@@ -48,10 +48,10 @@ export async function expiryStorm(env: Env, apiUrl: string, n: number, stormSeco
     const leadMs = 1_500;
     const { rows } = await env.pool.query<{ id: string; delay_ms: number }>(
       `with p as (update products set available = available - $2, version = version + 1 where id = $1 returning id),
-            t as (select now() + make_interval(secs => $3::double precision) as at)
-       insert into holds (product_id, quantity, expires_at)
-       select p.id, 1, t.at from p, t, generate_series(1, $2::int)
-       returning id, (extract(epoch from expires_at - now()) * 1000)::int as delay_ms`,
+            t as (select now() + make_interval(secs => $3::double precision) as at),
+            h as (insert into holds (expires_at) select t.at from p, t, generate_series(1, $2::int) returning id, expires_at),
+            l as (insert into hold_lines (hold_id, product_id, line_no, quantity) select h.id, $1, 1, 1 from h)
+       select id, (extract(epoch from expires_at - now()) * 1000)::int as delay_ms from h`,
       [productId, n, leadMs / 1000 + Math.ceil(n / 5_000)],
     );
     const dueAt = Date.now() + rows[0]!.delay_ms;
@@ -74,9 +74,11 @@ export async function expiryStorm(env: Env, apiUrl: string, n: number, stormSeco
     });
     const active = async () =>
       (
-        await env.pool.query<{ n: number }>(`select count(*)::int as n from holds where product_id = $1 and status = 'active'`, [
-          productId,
-        ])
+        await env.pool.query<{ n: number }>(
+          `select count(*)::int as n from holds h join hold_lines l on l.hold_id = h.id
+            where l.product_id = $1 and h.status = 'active'`,
+          [productId],
+        )
       ).rows[0]!.n;
     await until(
       async () => (await active()) === 0,
@@ -88,11 +90,13 @@ export async function expiryStorm(env: Env, apiUrl: string, n: number, stormSeco
     const stats = await env.pool.query<{ p50: number; p99: number; max: number }>(
       `select percentile_cont(0.5) within group (order by lag) as p50,
               percentile_cont(0.99) within group (order by lag) as p99, max(lag) as max
-         from (select extract(epoch from ended_at - expires_at) * 1000 as lag from holds where product_id = $1) l`,
+         from (select extract(epoch from h.ended_at - h.expires_at) * 1000 as lag
+                 from holds h join hold_lines l on l.hold_id = h.id where l.product_id = $1) l`,
       [productId],
     );
     const paths = await env.pool.query<{ ended_by: string; n: number }>(
-      `select ended_by, count(*)::int as n from holds where product_id = $1 group by ended_by`,
+      `select h.ended_by, count(*)::int as n from holds h join hold_lines l on l.hold_id = h.id
+        where l.product_id = $1 group by h.ended_by`,
       [productId],
     );
     const s = stats.rows[0]!;

@@ -81,7 +81,7 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
       return { status: 202, body, replayed: false };
     }
     const applied = await applyToOrder(tx, order, input.paymentStatus);
-    if (applied.stock) mirrorWrites.push(applied.stock);
+    mirrorWrites.push(...applied.stock);
     const body = orderView(applied.order);
     await settlePaymentEvent(tx, eventId, { outcome: applied.outcome, status: 200, body });
     ctx.metrics.webhookHandled(applied.outcome);
@@ -99,14 +99,14 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
 }
 
 /** Applies the events that arrived before this order existed, in arrival order, in its transaction. */
-export async function applyPendingPayments(tx: Tx, order: OrderRow): Promise<{ order: OrderRow; stock: StockSnapshot | null }> {
+export async function applyPendingPayments(tx: Tx, order: OrderRow): Promise<{ order: OrderRow; stock: StockSnapshot[] }> {
   await lockOrderId(tx, order.id);
   let current = order;
-  let stock: StockSnapshot | null = null;
+  const stock: StockSnapshot[] = [];
   for (const event of await pendingPaymentEvents(tx, order.id)) {
     const applied = await applyToOrder(tx, current, event.payment_status);
     current = applied.order;
-    stock = applied.stock ?? stock;
+    stock.push(...applied.stock);
     await settlePaymentEvent(tx, event.id, { outcome: applied.outcome, status: 200, body: orderView(current) });
   }
   return { order: current, stock };
@@ -116,14 +116,19 @@ async function applyToOrder(
   tx: Tx,
   order: OrderRow,
   reported: PaymentOutcome,
-): Promise<{ order: OrderRow; outcome: PaymentEventOutcome; stock: StockSnapshot | null }> {
+): Promise<{ order: OrderRow; outcome: PaymentEventOutcome; stock: StockSnapshot[] }> {
   const decision = decidePayment(order.payment_status, reported);
-  if (decision.outcome === 'ignored') return { order, outcome: 'ignored', stock: null };
+  if (decision.outcome === 'ignored') return { order, outcome: 'ignored', stock: [] };
   const updated = await setPaymentStatus(tx, order.id, decision.next);
-  if (!updated) return { order, outcome: 'ignored', stock: null };
-  if (!decision.returnsStock) return { order: updated, outcome: 'applied', stock: null };
-  const s = await returnOrderStock(tx, updated);
-  return { order: updated, outcome: 'applied', stock: { productId: s.id, available: s.available, version: s.version } };
+  if (!updated) return { order, outcome: 'ignored', stock: [] };
+  if (!decision.returnsStock) return { order: updated, outcome: 'applied', stock: [] };
+  // Every line back to its product, once: the status change above happens only once.
+  const returned = await returnOrderStock(tx, updated.id);
+  return {
+    order: updated,
+    outcome: 'applied',
+    stock: returned.map((s) => ({ productId: s.id, available: s.available, version: s.version })),
+  };
 }
 
 function replay(ctx: Pick<AppContext, 'metrics'>, stored: StoredResponse, fingerprint: string, key: string): PaymentResult {

@@ -30,10 +30,8 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
     if (hold.status === 'active' && !hold.live) {
       // Overdue though neither expiry path has run yet: expire it here and refuse the order.
       const ended = await endHold(tx, holdId, 'expired', 'request');
-      if (ended) {
-        mirrorWrites.push(snapshotOf(ended));
-        expiredLagMs = ended.ended_at.getTime() - ended.expires_at.getTime();
-      }
+      mirrorWrites.push(...ended.map(snapshotOf));
+      if (ended[0]) expiredLagMs = ended[0].ended_at.getTime() - ended[0].expires_at.getTime();
       return { refused: holdNotActiveError({ id: holdId, status: 'expired' }) };
     }
     if (hold.status !== 'active') throw holdNotActiveError(hold);
@@ -41,7 +39,7 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
     const order = await confirmHoldIntoOrder(tx, holdId);
     if (!order) throw holdNotActiveError({ id: holdId, status: 'expired' });
     const settled = await applyPendingPayments(tx, order);
-    if (settled.stock) mirrorWrites.push(settled.stock);
+    mirrorWrites.push(...settled.stock);
     return { order: settled.order, created: true };
   });
 

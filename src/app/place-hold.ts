@@ -1,108 +1,91 @@
-import { DomainError, ErrorCode, productNotFound } from '../domain/errors.ts';
-import type { Hold } from '../domain/hold.ts';
-import { placeHoldRow, type PlacedHoldRow } from '../adapters/postgres/holds.ts';
+import { randomUUID } from 'node:crypto';
+import { placeHolds, type HoldDecision, type PlacedHold } from '../adapters/postgres/hold-batches.ts';
 import { readStock } from '../adapters/postgres/products.ts';
-import { snapshotOf, syncMirror } from './mirror-sync.ts';
+import { checkDistinctProducts, insufficientStock, type HoldLine } from '../domain/cart.ts';
+import { productNotFound } from '../domain/errors.ts';
+import type { Hold } from '../domain/hold.ts';
+import { syncMirror } from './mirror-sync.ts';
 import type { AppContext } from './ports.ts';
 
 export interface PlaceHoldInput {
-  productId: number;
-  quantity: number;
+  /** One line per product; a single hold is a cart of one line. */
+  lines: HoldLine[];
 }
 
 /**
- * Reserves stock for a while. The mirror rejects what cannot fit without touching the database;
- * PostgreSQL decides everything else with one conditional update, per hold or per batch of holds.
+ * Reserves every line of a cart for a while, or none. The mirror rejects what cannot fit without
+ * touching the database; PostgreSQL decides everything else in one statement that locks the cart's
+ * products in id order, per hold or per batch of holds.
  */
 export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise<Hold> {
-  const mirrored = await mirroredStock(ctx, input.productId);
-  if (mirrored !== null && input.quantity > mirrored) {
+  checkDistinctProducts(input.lines);
+  const shortOnMirror = await mirrorShortfalls(ctx, input.lines);
+  if (shortOnMirror.length > 0) {
     ctx.metrics.holdRejected('insufficient_stock_mirror');
-    throw insufficient(input, mirrored);
+    throw insufficientStock(shortOnMirror);
   }
 
-  const row = ctx.holdBatcher ? await placeBatched(ctx, input) : await placeAlone(ctx, input);
-  const delayMs = row.expires_at.getTime() - row.db_now.getTime();
+  const decision = ctx.holdBatcher
+    ? await ctx.holdBatcher.place(input.lines, ctx.holdTtlSeconds)
+    : (await placeHolds(ctx.pool, [{ id: randomUUID(), lines: input.lines }], ctx.holdTtlSeconds))[0]!;
+  const hold = await settle(ctx, decision);
+  const delayMs = hold.expires_at.getTime() - hold.db_now.getTime();
   try {
-    await ctx.expiry.schedule(row.id, delayMs);
+    await ctx.expiry.schedule(hold.id, delayMs);
   } catch (err) {
     // The hold is committed; the sweeper expires it if its job could not be queued.
-    ctx.log.warn({ err, holdId: row.id }, 'could not schedule hold expiry; the sweeper will expire it');
+    ctx.log.warn({ err, holdId: hold.id }, 'could not schedule hold expiry; the sweeper will expire it');
   }
-  return {
-    id: row.id,
-    productId: row.product_id,
-    quantity: row.quantity,
-    status: row.status,
-    expiresAt: row.expires_at,
-    createdAt: row.created_at,
-  };
+  return { id: hold.id, lines: hold.lines, status: hold.status, expiresAt: hold.expires_at, createdAt: hold.created_at };
 }
 
-/** One statement per hold: the row lock is taken once for each. Commits, then mirrors the stock. */
-async function placeAlone(ctx: AppContext, input: PlaceHoldInput): Promise<PlacedHoldRow> {
-  const row = await placeHoldRow(ctx.pool, { ...input, ttlSeconds: ctx.holdTtlSeconds });
-  if (!row) {
-    // Unknown product, or the mirror was behind: refresh it from the truth and say which.
-    const [stock] = await readStock(ctx.pool, [input.productId]);
-    if (!stock) {
+/**
+ * Mirrors the stock this request is the first of its batch to know (the batch's other requests
+ * skip that write), then answers: the hold, or why it was refused.
+ */
+async function settle(ctx: AppContext, decision: HoldDecision): Promise<PlacedHold> {
+  await syncMirror(ctx, decision.mirror);
+  switch (decision.kind) {
+    case 'unknown-product':
       ctx.metrics.holdRejected('product_not_found');
-      throw productNotFound(input.productId);
-    }
-    await syncMirror(ctx, [{ productId: stock.id, available: stock.available, version: stock.version }]);
-    ctx.metrics.holdRejected('insufficient_stock_db');
-    throw insufficient(input, stock.available);
+      throw productNotFound(decision.productId);
+    case 'refused':
+      ctx.metrics.holdRejected('insufficient_stock_db');
+      throw insufficientStock(decision.shortfalls);
+    case 'placed':
+      ctx.metrics.holdPlaced(decision.hold.lines.reduce((sum, l) => sum + l.quantity, 0));
+      return decision.hold;
   }
-  ctx.metrics.holdPlaced(row.quantity);
-  await syncMirror(ctx, [snapshotOf(row)]);
-  return row;
 }
 
 /**
- * Group commit (see hold-batcher.ts): committed together with the holds that arrived beside it.
- * One hold per batch copies the batch's resulting stock to the mirror.
+ * The lines that cannot fit by the mirrored stock (from the near cache while it is current). A missing key is rebuilt from the database
+ * (read-through), which also finds unknown products. When Redis cannot answer, nothing is refused
+ * here: the database alone decides.
  */
-async function placeBatched(ctx: AppContext, input: PlaceHoldInput): Promise<PlacedHoldRow> {
-  const result = await ctx.holdBatcher!.place(input.productId, input.quantity, ctx.holdTtlSeconds);
-  if (result.kind === 'unknown-product') {
-    ctx.metrics.holdRejected('product_not_found');
-    throw productNotFound(input.productId);
-  }
-  if (result.kind === 'refused') {
-    if (result.leadsBatch) await syncMirror(ctx, [result.stock]);
-    ctx.metrics.holdRejected('insufficient_stock_db');
-    throw insufficient(input, result.stock.available);
-  }
-  ctx.metrics.holdPlaced(result.row.quantity);
-  if (result.leadsBatch) await syncMirror(ctx, [snapshotOf(result.row)]);
-  return result.row;
-}
-
-/**
- * The mirrored stock (from the near cache while it is current), rebuilt from the database when the
- * key is missing (read-through). Null when Redis cannot answer: then the database alone decides.
- */
-async function mirroredStock(ctx: AppContext, productId: number): Promise<number | null> {
-  let value: number | null;
+async function mirrorShortfalls(ctx: AppContext, lines: readonly HoldLine[]) {
+  let mirrored: (number | null)[];
   try {
-    value = await (ctx.nearStock ?? ctx.mirror).read(productId);
+    mirrored = await Promise.all(lines.map((l) => (ctx.nearStock ?? ctx.mirror).read(l.productId)));
   } catch (err) {
     ctx.log.warn({ err }, 'mirror unavailable; deciding on the database alone');
-    return null;
+    return [];
   }
-  if (value !== null) return value;
-  const [stock] = await readStock(ctx.pool, [productId]);
-  if (!stock) {
-    ctx.metrics.holdRejected('product_not_found');
-    throw productNotFound(productId);
+  const missing = lines.filter((_, i) => mirrored[i] === null).map((l) => l.productId);
+  if (missing.length > 0) {
+    const stock = await readStock(ctx.pool, missing);
+    const unknown = missing.find((id) => !stock.some((s) => s.id === id));
+    if (unknown !== undefined) {
+      ctx.metrics.holdRejected('product_not_found');
+      throw productNotFound(unknown);
+    }
+    await syncMirror(
+      ctx,
+      stock.map((s) => ({ productId: s.id, available: s.available, version: s.version })),
+    );
+    for (const s of stock) mirrored[lines.findIndex((l) => l.productId === s.id)] = s.available;
   }
-  await syncMirror(ctx, [{ productId, available: stock.available, version: stock.version }]);
-  return stock.available;
+  return lines
+    .map((l, i) => ({ productId: l.productId, requested: l.quantity, available: mirrored[i]! }))
+    .filter((s) => s.requested > s.available);
 }
-
-const insufficient = (input: PlaceHoldInput, available: number): DomainError =>
-  new DomainError(
-    ErrorCode.InsufficientStock,
-    `Only ${available} left of product ${input.productId}; ${input.quantity} requested.`,
-    { product_id: input.productId, requested: input.quantity, available },
-  );

@@ -8,8 +8,8 @@ import type { AppContext } from './ports.ts';
 /** Gives an active hold's stock back before it expires. An overdue hold expires instead. */
 export async function releaseHold(ctx: AppContext, holdId: string): Promise<void> {
   const ended = await endHold(ctx.pool, holdId, 'released', 'client');
-  if (ended) {
-    await syncMirror(ctx, [snapshotOf(ended)]);
+  if (ended.length > 0) {
+    await syncMirror(ctx, ended.map(snapshotOf));
     ctx.metrics.holdReleased();
     // Not awaited: a leftover job finds the hold ended and does nothing.
     void ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));

@@ -8,32 +8,58 @@ import type { PaymentStatus } from '../domain/order.ts';
  * The public representations of orders, holds and products. They live here rather than in the
  * HTTP layer because webhook responses are stored and replayed byte for byte.
  */
+/** A line of an order: the unit price taken when the order was created, and quantity times it. */
+export interface OrderLineView {
+  product_id: number;
+  quantity: number;
+  unit_price: number;
+  amount: number;
+}
+
 export interface OrderView {
   order_id: number;
   hold_id: string;
-  product_id: number;
-  quantity: number;
+  /** Only on one-line orders, as before carts existed. */
+  product_id?: number;
+  quantity?: number;
+  items: OrderLineView[];
   amount: number;
   payment_status: PaymentStatus;
   created_at: string;
   updated_at: string;
 }
 
+/** A one-line hold or order also shows its line at the top level, so older clients see no change. */
+const topLevelLine = (items: readonly { product_id: number; quantity: number }[]) =>
+  items.length === 1 ? { product_id: items[0]!.product_id, quantity: items[0]!.quantity } : {};
+
 export const orderView = (o: OrderRow): OrderView => ({
   order_id: o.id,
   hold_id: o.hold_id,
-  product_id: o.product_id,
-  quantity: o.quantity,
+  ...topLevelLine(o.items),
+  items: o.items.map((l) => ({
+    product_id: l.product_id,
+    quantity: l.quantity,
+    unit_price: Number(l.unit_price),
+    amount: Number(l.amount),
+  })),
   amount: Number(o.amount),
   payment_status: o.payment_status,
   created_at: o.created_at.toISOString(),
   updated_at: o.updated_at.toISOString(),
 });
 
-export interface HoldView {
-  hold_id: string;
+export interface HoldLineView {
   product_id: number;
   quantity: number;
+}
+
+export interface HoldView {
+  hold_id: string;
+  /** Only on one-line holds, as before carts existed. */
+  product_id?: number;
+  quantity?: number;
+  items: HoldLineView[];
   status: HoldStatus;
   expires_at: string;
   created_at: string;
@@ -41,14 +67,18 @@ export interface HoldView {
 }
 
 /** The columns a hold's view needs, whichever query read them. */
-export type HoldRecord = Pick<HoldRow, 'id' | 'product_id' | 'quantity' | 'status' | 'expires_at' | 'created_at' | 'ended_at'>;
+export type HoldRecord = Pick<HoldRow, 'id' | 'items' | 'status' | 'expires_at' | 'created_at' | 'ended_at'>;
 
-export const holdView = (h: Hold | HoldRecord): HoldView =>
-  'productId' in h
+export const holdView = (h: Hold | HoldRecord): HoldView => {
+  const items =
+    'lines' in h
+      ? h.lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }))
+      : h.items.map((l) => ({ product_id: l.product_id, quantity: l.quantity }));
+  return 'lines' in h
     ? {
         hold_id: h.id,
-        product_id: h.productId,
-        quantity: h.quantity,
+        ...topLevelLine(items),
+        items,
         status: h.status,
         expires_at: h.expiresAt.toISOString(),
         created_at: h.createdAt.toISOString(),
@@ -56,13 +86,14 @@ export const holdView = (h: Hold | HoldRecord): HoldView =>
       }
     : {
         hold_id: h.id,
-        product_id: h.product_id,
-        quantity: h.quantity,
+        ...topLevelLine(items),
+        items,
         status: h.status,
         expires_at: h.expires_at.toISOString(),
         created_at: h.created_at.toISOString(),
         ended_at: h.ended_at?.toISOString() ?? null,
       };
+};
 
 export interface ProductView {
   id: number;

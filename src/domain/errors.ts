@@ -5,6 +5,7 @@
 export const ErrorCode = {
   ProductNotFound: 'PRODUCT.NOT_FOUND',
   InsufficientStock: 'STOCK.INSUFFICIENT',
+  DuplicateProduct: 'CART.DUPLICATE_PRODUCT',
   HoldNotFound: 'HOLD.NOT_FOUND',
   HoldExpired: 'HOLD.EXPIRED',
   HoldReleased: 'HOLD.RELEASED',

@@ -1,3 +1,4 @@
+import type { HoldLine } from './cart.ts';
 import { DomainError, ErrorCode } from './errors.ts';
 
 /** A hold reserves stock for a short time. Only `active` holds count as held stock. */
@@ -16,8 +17,8 @@ export type HoldEndedBy = 'order' | 'client' | 'job' | 'sweeper' | 'request';
 
 export interface Hold {
   id: string;
-  productId: number;
-  quantity: number;
+  /** One line per product, in the order the client sent them. */
+  lines: HoldLine[];
   status: HoldStatus;
   expiresAt: Date;
   createdAt: Date;

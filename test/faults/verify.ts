@@ -82,7 +82,8 @@ export async function verifyAcknowledged(pool: pg.Pool, acked: Acknowledged): Pr
   const problems: string[] = [];
   const holds = new Map<string, { product_id: number; quantity: number; status: string; order_id: number | null }>();
   const { rows: holdRows } = await pool.query(
-    `select h.id, h.product_id, h.quantity, h.status, o.id as order_id from holds h left join orders o on o.hold_id = h.id
+    `select h.id, l.product_id, l.quantity, h.status, o.id as order_id
+       from holds h join hold_lines l on l.hold_id = h.id left join orders o on o.hold_id = h.id
       where h.id = any($1::uuid[])`,
     [[...acked.holds.keys()]],
   );
@@ -123,7 +124,8 @@ export async function verifyAcknowledged(pool: pg.Pool, acked: Acknowledged): Pr
 export async function verifyLedger(pool: pg.Pool, productIds: number[]): Promise<string[]> {
   const { rows } = await pool.query(
     `select p.id, p.available, coalesce(sum(m.delta), 0)::int as ledger,
-            (select count(*)::int from orders o join holds h on h.id = o.hold_id where o.product_id = p.id and h.status <> 'confirmed') as orphans
+            (select count(*)::int from orders o join order_lines l on l.order_id = o.id join holds h on h.id = o.hold_id
+              where l.product_id = p.id and h.status <> 'confirmed') as orphans
        from products p left join stock_movements m on m.product_id = p.id
       where p.id = any($1::bigint[]) group by p.id`,
     [productIds],

@@ -22,7 +22,7 @@ describe('edge guards with Redis unreachable', () => {
   afterAll(() => svc.close());
 
   const holdRows = async (productId: number) =>
-    (await svc.rt.pool.query('select count(*)::int as n from holds where product_id = $1', [productId])).rows[0].n as number;
+    (await svc.rt.pool.query('select count(*)::int as n from hold_lines where product_id = $1', [productId])).rows[0].n as number;
 
   it('a hold with an Idempotency-Key is a 503 with Retry-After and reserves nothing', async () => {
     const productId = await svc.createProduct(5);

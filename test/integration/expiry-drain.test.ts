@@ -30,7 +30,8 @@ describe('holds falling due together', () => {
       100,
     );
     const { rows } = await a.rt.pool.query(
-      `select status, ended_by, count(*)::int as n from holds where product_id = $1 group by 1, 2 order by 1, 2`,
+      `select h.status, h.ended_by, count(*)::int as n from holds h join hold_lines l on l.hold_id = h.id
+        where l.product_id = $1 group by 1, 2 order by 1, 2`,
       [productId],
     );
     expect(rows.every((r) => r.status === 'expired')).toBe(true);

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/adapters/postgres/db.ts';
-import { HoldBatcher, type BatchedHold } from '../../src/adapters/postgres/hold-batcher.ts';
+import type { HoldDecision } from '../../src/adapters/postgres/hold-batches.ts';
+import { HoldBatcher } from '../../src/adapters/postgres/hold-batcher.ts';
 import { reconcile } from '../../src/app/reconcile.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
 import { countBy, TestService } from '../helpers/service.ts';
@@ -31,7 +32,8 @@ describe('group commit of holds across several API instances', () => {
     expect(new Set(ids).size).toBe(120);
     // Acknowledged only after commit: every answered hold is in the database, active.
     const { rows } = await a!.rt.pool.query(
-      `select count(*)::int as n from holds where id = any($1::uuid[]) and status = 'active' and product_id = $2`,
+      `select count(*)::int as n from holds h join hold_lines l on l.hold_id = h.id
+        where h.id = any($1::uuid[]) and h.status = 'active' and l.product_id = $2`,
       [ids, productId],
     );
     expect(rows[0].n).toBe(120);
@@ -103,13 +105,18 @@ describe('the batcher itself, on separate pools', () => {
     const productId = await svc.createProduct(4);
     const batcher = new HoldBatcher(pools[0]!, { maxBatch: 100, windowMs: 0 });
     // Placed in one turn of the event loop, so they form one batch.
-    const results = await Promise.all([3, 5, 1, 2].map((q) => batcher.place(productId, q, 60)));
+    const results = await Promise.all([3, 5, 1, 2].map((q) => batcher.place([{ productId, quantity: q }], 60)));
     expect(batcher.stats).toEqual({ batches: 1, requests: 4 });
     expect(results.map((r) => r.kind)).toEqual(['placed', 'refused', 'placed', 'refused']);
-    expect(results.map((r) => (r.kind === 'unknown-product' ? null : r.leadsBatch))).toEqual([true, false, false, false]);
-    const stockAfter = (r: BatchedHold) =>
-      r.kind === 'placed' ? r.row.available : r.kind === 'refused' ? r.stock.available : -1;
-    expect(results.map(stockAfter)).toEqual([0, 0, 0, 0]);
+    // The first request of the batch carries the batch's stock for the mirror; the others nothing.
+    expect(results.map((r) => r.mirror)).toEqual([[{ productId, available: 0, version: 3 }], [], [], []]);
+    const shortfalls = (r: HoldDecision) => (r.kind === 'refused' ? r.shortfalls : []);
+    expect(results.map(shortfalls)).toEqual([
+      [],
+      [{ productId, requested: 5, available: 0 }],
+      [],
+      [{ productId, requested: 2, available: 0 }],
+    ]);
     expect(await svc.dbAvailable(productId)).toBe(0);
   });
 
@@ -117,15 +124,15 @@ describe('the batcher itself, on separate pools', () => {
     const productId = await svc.createProduct(1_000);
     const batchers = pools.map((p) => new HoldBatcher(p, { maxBatch: 64, windowMs: 1 }));
     const results = await Promise.all(
-      Array.from({ length: 2_000 }, (_, i) => batchers[i % 4]!.place(productId, (i % 3) + 1, 60)),
+      Array.from({ length: 2_000 }, (_, i) => batchers[i % 4]!.place([{ productId, quantity: (i % 3) + 1 }], 60)),
     );
     const placed = results.filter((r) => r.kind === 'placed');
-    const granted = placed.reduce((sum, r) => sum + r.row.quantity, 0);
+    const granted = placed.reduce((sum, r) => sum + r.hold.lines[0]!.quantity, 0);
     expect(results.every((r) => r.kind === 'placed' || r.kind === 'refused')).toBe(true);
     expect(granted).toBe(1_000);
     const { rows } = await svc.rt.pool.query(
-      `select count(*)::int as holds, coalesce(sum(quantity), 0)::int as held
-         from holds where product_id = $1 and status = 'active'`,
+      `select count(*)::int as holds, coalesce(sum(l.quantity), 0)::int as held
+         from holds h join hold_lines l on l.hold_id = h.id where l.product_id = $1 and h.status = 'active'`,
       [productId],
     );
     expect(rows[0]).toEqual({ holds: placed.length, held: 1_000 });

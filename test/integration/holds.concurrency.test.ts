@@ -38,7 +38,8 @@ describe('holds under a flash-sale storm', () => {
     expect(await svc.mirrorAvailable(productId)).toBe(0);
     expect((await svc.get(`/api/products/${productId}`)).body.available_stock).toBe(0);
     const { rows } = await svc.rt.pool.query(
-      `select count(*)::int as holds, sum(quantity)::int as held from holds where product_id = $1 and status = 'active'`,
+      `select count(*)::int as holds, sum(l.quantity)::int as held
+         from holds h join hold_lines l on l.hold_id = h.id where l.product_id = $1 and h.status = 'active'`,
       [productId],
     );
     expect(rows[0]).toEqual({ holds: 50, held: 50 });

@@ -4,9 +4,10 @@ import { IN_FLIGHT_LOCK_SECONDS } from '../../src/http/plugins/idempotency-key.t
 import { countBy, TestService } from '../helpers/service.ts';
 
 const heldUnits = async (svc: TestService, productId: number) => {
-  const { rows } = await svc.rt.pool.query<{ holds: number }>(`select count(*)::int as holds from holds where product_id = $1`, [
-    productId,
-  ]);
+  const { rows } = await svc.rt.pool.query<{ holds: number }>(
+    `select count(*)::int as holds from hold_lines where product_id = $1`,
+    [productId],
+  );
   return rows[0]!.holds;
 };
 

@@ -60,7 +60,7 @@ describe('orders', () => {
     expect(released.body.type).toMatch(/\/hold-released$/);
     expect(released.headers['content-type']).toMatch(/^application\/problem\+json/);
 
-    const { rows } = await svc.rt.pool.query('select count(*)::int as n from orders where product_id = $1', [productId]);
+    const { rows } = await svc.rt.pool.query('select count(*)::int as n from order_lines where product_id = $1', [productId]);
     expect(rows[0].n).toBe(0);
     await svc.expectInvariants([productId]);
   });

@@ -59,7 +59,8 @@ describe('flashsale simulate', () => {
     expect(holds.statuses['201']).toBe(o.holds_granted);
     // What the report says is what the database says.
     const { rows } = await svc.rt.pool.query(
-      `select count(*)::int as n, count(*) filter (where status = 'active')::int as active from holds where product_id = any($1)`,
+      `select count(*)::int as n, count(*) filter (where h.status = 'active')::int as active
+         from holds h join hold_lines l on l.hold_id = h.id where l.product_id = any($1)`,
       [products],
     );
     expect(rows[0]).toEqual({ n: o.holds_granted, active: 0 });
@@ -107,7 +108,8 @@ describe('flashsale simulate', () => {
     expect(report.outcomes).toMatchObject({ holds_granted: 60, holds_refused_no_stock: 140, ordered: 60, paid: 60 });
     const ids = report.products.map((p: { id: number }) => p.id);
     const { rows } = await svc.rt.pool.query(
-      `select count(*)::int as n from orders where product_id = any($1) and payment_status = 'paid'`,
+      `select count(*)::int as n from orders o join order_lines l on l.order_id = o.id
+        where l.product_id = any($1) and o.payment_status = 'paid'`,
       [ids],
     );
     expect(rows[0].n).toBe(60);

@@ -5,10 +5,15 @@
 export type HoldStatus = 'active' | 'confirmed' | 'expired' | 'released';
 export type PaymentStatus = 'created' | 'paid' | 'failed';
 
-export interface ModelHold {
-  id: string;
+/** A line of a hold or order: a product (its index in the sale) and a quantity. */
+export interface ModelLine {
   product: number;
   quantity: number;
+}
+
+export interface ModelHold {
+  id: string;
+  lines: ModelLine[];
   status: HoldStatus;
   /** Its expires_at was moved into the past: the next look at it expires it. */
   overdue: boolean;
@@ -18,8 +23,7 @@ export interface ModelHold {
 export interface ModelOrder {
   id: number;
   hold: number;
-  product: number;
-  quantity: number;
+  lines: ModelLine[];
   status: PaymentStatus;
 }
 
@@ -41,19 +45,25 @@ export class SaleModel {
     readonly available: number[] = [...total],
   ) {}
 
-  /** Outcome of asking for `quantity` of product `product`. */
-  placeHold(product: number, quantity: number): 'placed' | 'insufficient' {
-    return quantity <= this.available[product]! ? 'placed' : 'insufficient';
+  /** The lines of a cart that do not fit, with the stock each met: none means it is placed, whole. */
+  shortfalls(lines: ModelLine[]): { product: number; requested: number; available: number }[] {
+    return lines
+      .filter((l) => l.quantity > this.available[l.product]!)
+      .map((l) => ({ product: l.product, requested: l.quantity, available: this.available[l.product]! }));
   }
 
-  addHold(id: string, product: number, quantity: number): void {
-    this.available[product]! -= quantity;
-    this.holds.push({ id, product, quantity, status: 'active', overdue: false, orderId: null });
+  addHold(id: string, lines: ModelLine[]): void {
+    for (const l of lines) this.available[l.product]! -= l.quantity;
+    this.holds.push({ id, lines, status: 'active', overdue: false, orderId: null });
+  }
+
+  private giveBack(lines: ModelLine[]): void {
+    for (const l of lines) this.available[l.product]! += l.quantity;
   }
 
   private expire(h: ModelHold): void {
     h.status = 'expired';
-    this.available[h.product]! += h.quantity;
+    this.giveBack(h.lines);
   }
 
   /** The answer to DELETE /api/holds/:id, as the slug of its 409 problem or 'released'. */
@@ -64,7 +74,7 @@ export class SaleModel {
     }
     if (h.status === 'active') {
       h.status = 'released';
-      this.available[h.product]! += h.quantity;
+      this.giveBack(h.lines);
       return 'released';
     }
     return h.status === 'expired' ? 'hold-expired' : h.status === 'released' ? 'hold-released' : 'hold-confirmed';
@@ -85,14 +95,14 @@ export class SaleModel {
     const h = this.holds[holdIndex]!;
     h.status = 'confirmed';
     h.orderId = id;
-    this.orders.push({ id, hold: holdIndex, product: h.product, quantity: h.quantity, status: 'created' });
+    this.orders.push({ id, hold: holdIndex, lines: h.lines, status: 'created' });
   }
 
   /** A webhook with a fresh key: the first terminal status wins, a failure gives the stock back. */
   pay(o: ModelOrder, key: string, reported: 'paid' | 'failed'): ModelEvent {
     if (o.status === 'created') {
       o.status = reported;
-      if (reported === 'failed') this.available[o.product]! += o.quantity;
+      if (reported === 'failed') this.giveBack(o.lines);
     }
     const event = { key, orderId: o.id, reported, answered: o.status };
     this.events.push(event);
@@ -107,12 +117,19 @@ export class SaleModel {
   }
 
   held(product: number): number {
-    return sum(this.holds.filter((h) => h.product === product && h.status === 'active').map((h) => h.quantity));
+    return unitsOf(
+      this.holds.filter((h) => h.status === 'active'),
+      product,
+    );
   }
 
   ordered(product: number): number {
-    return sum(this.orders.filter((o) => o.product === product && o.status !== 'failed').map((o) => o.quantity));
+    return unitsOf(
+      this.orders.filter((o) => o.status !== 'failed'),
+      product,
+    );
   }
 }
 
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const unitsOf = (carts: { lines: ModelLine[] }[], product: number): number =>
+  carts.flatMap((c) => c.lines).reduce((n, l) => n + (l.product === product ? l.quantity : 0), 0);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { expireOverdueHolds } from '../../src/app/expiry/expire-holds.ts';
 import type { HttpResult, TestService } from '../helpers/service.ts';
-import type { SaleModel } from './reference-model.ts';
+import type { ModelLine, SaleModel } from './reference-model.ts';
 
 /**
  * The commands of the model test. Each runs one step against the real service over HTTP (or, for
@@ -24,24 +24,38 @@ const problemSlug = (res: HttpResult): string => {
   return String(res.body.type).split('/').pop()!;
 };
 
+/** A hold of one product (`{product_id, quantity}`) or a cart of distinct products (`{items}`). */
 export class PlaceHold implements Cmd {
+  readonly lines: ModelLine[];
   constructor(
-    readonly product: number,
-    readonly quantity: number,
-  ) {}
+    product: number,
+    quantity: number,
+    more: ModelLine[] = [],
+    /** Send even a single line as `items`. */
+    readonly asCart = more.length > 0,
+  ) {
+    this.lines = [{ product, quantity }, ...more];
+  }
   check = () => true;
   async run(m: SaleModel, r: Real) {
-    const res = await r.svc.post('/api/holds', { product_id: r.productIds[this.product], quantity: this.quantity });
-    if (m.placeHold(this.product, this.quantity) === 'placed') {
+    const items = this.lines.map((l) => ({ product_id: r.productIds[l.product]!, quantity: l.quantity }));
+    const res = await r.svc.post('/api/holds', this.asCart ? { items } : items[0]);
+    const short = m.shortfalls(this.lines);
+    if (short.length === 0) {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
-      m.addHold(res.body.hold_id, this.product, this.quantity);
+      expect(res.body.items).toEqual(items);
+      m.addHold(res.body.hold_id, this.lines);
     } else {
       expect(res.status, JSON.stringify(res.body)).toBe(409);
       expect(problemSlug(res)).toBe('insufficient-stock');
+      expect(res.body.lines).toEqual(
+        short.map((s) => ({ product_id: r.productIds[s.product], requested: s.requested, available: s.available })),
+      );
     }
     await r.agree(m);
   }
-  toString = () => `hold(p${this.product}, ${this.quantity})`;
+  toString = () =>
+    `hold(${this.lines.map((l) => `p${l.product}x${l.quantity}`).join(', ')}${this.asCart && this.lines.length === 1 ? ', as cart' : ''})`;
 }
 
 export class ReleaseHold implements Cmd {
@@ -195,7 +209,16 @@ export function saleCommands(products: number): fc.Arbitrary<Iterable<Cmd>> {
   return fc.commands(
     [
       fc.tuple(product, fc.integer({ min: 1, max: 3 })).map(([p, q]) => new PlaceHold(p, q)),
-      fc.tuple(product, fc.integer({ min: 1, max: 3 })).map(([p, q]) => new PlaceHold(p, q)),
+      // Carts: 1 to every product, each at most once, in any order.
+      fc
+        .tuple(
+          fc.uniqueArray(product, { minLength: 1, maxLength: products }),
+          fc.array(fc.integer({ min: 1, max: 3 }), { minLength: products, maxLength: products }),
+        )
+        .map(([ps, qs]) => {
+          const [first, ...more] = ps.map((p, i) => ({ product: p, quantity: qs[i]! }));
+          return new PlaceHold(first!.product, first!.quantity, more, true);
+        }),
       pick.map((i) => new ReleaseHold(i)),
       pick.map((i) => new CreateOrder(i)),
       pick.map((i) => new CreateOrder(i)),

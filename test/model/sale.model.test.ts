@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/app/reconcile.ts';
 import { TestService } from '../helpers/service.ts';
 import { SaleModel } from './reference-model.ts';
-import { CreateOrder, PlaceHold, ReleaseHold, saleCommands, type Cmd, type Real } from './sale-commands.ts';
+import { CreateOrder, PaymentWebhook, PlaceHold, ReleaseHold, saleCommands, type Cmd, type Real } from './sale-commands.ts';
 
 /**
  * Model-based test: random sequences of holds, releases, orders, payments, repeated and
@@ -12,7 +12,7 @@ import { CreateOrder, PlaceHold, ReleaseHold, saleCommands, type Cmd, type Real 
  * held and ordered stock and on the status of every hold and order; the mirror is either missing
  * (flushed) or equal to the database, and equal everywhere after one reconcile at the end.
  */
-const STOCK = [4, 7];
+const STOCK = [4, 7, 3];
 
 describe('the service agrees with the reference model', () => {
   let svc: TestService;
@@ -25,20 +25,25 @@ describe('the service agrees with the reference model', () => {
   async function expectAgreement(r: Omit<Real, 'agree'>, m: SaleModel): Promise<void> {
     const { rows: products } = await svc.rt.pool.query(
       `select p.id, p.available,
-              coalesce((select sum(quantity) from holds h where h.product_id = p.id and h.status = 'active'), 0)::int as held,
-              coalesce((select sum(quantity) from orders o where o.product_id = p.id and o.payment_status <> 'failed'), 0)::int as ordered
+              coalesce((select sum(l.quantity) from holds h join hold_lines l on l.hold_id = h.id
+                         where l.product_id = p.id and h.status = 'active'), 0)::int as held,
+              coalesce((select sum(l.quantity) from orders o join order_lines l on l.order_id = o.id
+                         where l.product_id = p.id and o.payment_status <> 'failed'), 0)::int as ordered
          from products p where p.id = any($1::bigint[]) order by p.id`,
       [r.productIds],
     );
     expect(products).toEqual(
       r.productIds.map((id, i) => ({ id, available: m.available[i], held: m.held(i), ordered: m.ordered(i) })),
     );
-    const { rows: holds } = await svc.rt.pool.query(`select id, status from holds where product_id = any($1::bigint[])`, [
-      r.productIds,
-    ]);
+    const { rows: holds } = await svc.rt.pool.query(
+      `select id, status from holds h
+        where exists (select 1 from hold_lines l where l.hold_id = h.id and l.product_id = any($1::bigint[]))`,
+      [r.productIds],
+    );
     expect(new Map(holds.map((h) => [h.id, h.status]))).toEqual(new Map(m.holds.map((h) => [h.id, h.status])));
     const { rows: orders } = await svc.rt.pool.query(
-      `select id, payment_status from orders where product_id = any($1::bigint[])`,
+      `select id, payment_status from orders o
+        where exists (select 1 from order_lines l where l.order_id = o.id and l.product_id = any($1::bigint[]))`,
       [r.productIds],
     );
     expect(new Map(orders.map((o) => [o.id, o.payment_status]))).toEqual(new Map(m.orders.map((o) => [o.id, o.status])));
@@ -71,5 +76,22 @@ describe('the service agrees with the reference model', () => {
     },
   ])('regression: $found', async ({ commands }) => {
     await runSale(commands());
+  });
+
+  it('a cart refused for one line leaves every product as it was; a failed payment returns every line', async () => {
+    await runSale([
+      new PlaceHold(0, 3, [{ product: 2, quantity: 3 }]),
+      new PlaceHold(1, 1, [{ product: 2, quantity: 1 }]),
+      new PlaceHold(2, 1, [
+        { product: 0, quantity: 1 },
+        { product: 1, quantity: 7 },
+      ]),
+      new CreateOrder(0),
+      new PaymentWebhook(0, 'failed'),
+      new PlaceHold(2, 1, [
+        { product: 0, quantity: 1 },
+        { product: 1, quantity: 6 },
+      ]),
+    ]);
   });
 });

@@ -122,7 +122,9 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
     // The only failure allowed is a refused connection once the listener has closed.
     expect(Object.keys(errors).filter((e) => e !== 'ECONNREFUSED')).toEqual([]);
     expect(Object.keys(statuses).every((s) => ['200', '201', '503'].includes(s))).toBe(true);
-    const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from holds where product_id = $1', [productId]);
+    const { rows } = await pool.query<{ n: number }>('select count(*)::int as n from hold_lines where product_id = $1', [
+      productId,
+    ]);
     expect(rows[0]!.n).toBe(holdIds.length);
     expect(server.output()).toMatch(/"msg":"shutting down"/);
   });

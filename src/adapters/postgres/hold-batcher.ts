@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { placeHoldBatch, type BatchAnswerRow } from './hold-batches.ts';
-import type { PlacedHoldRow } from './holds.ts';
-import type { StockSnapshot } from '../../domain/stock.ts';
+import type { HoldLine } from '../../domain/cart.ts';
+import { placeHolds, type HoldDecision } from './hold-batches.ts';
 
 export interface HoldBatcherOptions {
   /** Most holds written by one statement. */
@@ -14,38 +13,31 @@ export interface HoldBatcherOptions {
   windowMs: number;
 }
 
-/**
- * What the database decided for one hold of a batch. `leadsBatch` is true for exactly one hold per
- * batch: that one writes the batch's stock to the mirror, instead of every hold writing the same.
- */
-export type BatchedHold =
-  | { kind: 'placed'; row: PlacedHoldRow; leadsBatch: boolean }
-  | { kind: 'refused'; stock: StockSnapshot; leadsBatch: boolean }
-  | { kind: 'unknown-product' };
-
 interface Waiter {
   id: string;
-  quantity: number;
-  resolve(result: BatchedHold): void;
+  lines: readonly HoldLine[];
+  ttlSeconds: number;
+  resolve(result: HoldDecision): void;
   reject(err: unknown): void;
 }
 
-interface ProductQueue {
-  productId: number;
-  ttlSeconds: number;
-  pending: Waiter[];
-  busy: boolean;
-}
-
 /**
- * Group commit for hot products. Holds for one product that arrive while its previous batch is in
- * the database (or within `windowMs`) are written together: one row lock, one insert of all
- * holds, one commit, so the lock is held once per batch instead of once per hold. Each hold is
- * answered only after the commit that contains it. Across processes nothing changes: every batch
- * is one conditional update on the product row, which stays the arbiter.
+ * Group commit for hot products, carts included. Holds that arrive while earlier ones are in the
+ * database (or within `windowMs`) are written together: one transaction locks every product of the
+ * batch once, in id order, decides the requests in arrival order and commits them all, so a hot
+ * product's lock is taken once per batch instead of once per hold. Each hold is answered only after
+ * the commit that contains it.
+ *
+ * At most one batch per product is in flight: a request waits while any of its products is in a
+ * batch in the database, and so does every later request that shares a product with a waiting one,
+ * so the requests of each product are decided in arrival order. Batches on disjoint products run
+ * side by side. Across processes nothing changes: batches queue on the row locks, which stay the
+ * arbiter, and the id order of the locks keeps them free of deadlocks.
  */
 export class HoldBatcher {
-  private readonly queues = new Map<string, ProductQueue>();
+  private pending: Waiter[] = [];
+  private readonly inFlight = new Set<number>();
+  private scheduled = false;
   /** Batches written and holds requested through them, for benchmarks and tests. */
   readonly stats = { batches: 0, requests: 0 };
 
@@ -54,76 +46,66 @@ export class HoldBatcher {
     private readonly opts: HoldBatcherOptions,
   ) {}
 
-  place(productId: number, quantity: number, ttlSeconds: number): Promise<BatchedHold> {
-    const key = `${productId}:${ttlSeconds}`;
-    let queue = this.queues.get(key);
-    if (!queue) {
-      queue = { productId, ttlSeconds, pending: [], busy: false };
-      this.queues.set(key, queue);
-    }
-    const q = queue;
-    return new Promise<BatchedHold>((resolve, reject) => {
-      q.pending.push({ id: randomUUID(), quantity, resolve, reject });
-      if (!q.busy) this.schedule(key, q);
+  place(lines: readonly HoldLine[], ttlSeconds: number): Promise<HoldDecision> {
+    return new Promise<HoldDecision>((resolve, reject) => {
+      this.pending.push({ id: randomUUID(), lines, ttlSeconds, resolve, reject });
+      this.schedule(this.opts.windowMs);
     });
   }
 
-  private schedule(key: string, q: ProductQueue): void {
-    q.busy = true;
-    const run = () => void this.flush(key, q);
-    if (this.opts.windowMs > 0) setTimeout(run, this.opts.windowMs);
+  private schedule(windowMs: number): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const run = () => {
+      this.scheduled = false;
+      this.startBatches();
+    };
+    if (windowMs > 0) setTimeout(run, windowMs);
     else setImmediate(run);
   }
 
-  private async flush(key: string, q: ProductQueue): Promise<void> {
-    const batch = q.pending.splice(0, this.opts.maxBatch);
+  /** Starts every batch that can start now: requests in arrival order whose products are free. */
+  private startBatches(): void {
+    for (;;) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) return;
+      void this.write(batch);
+    }
+  }
+
+  private takeBatch(): Waiter[] {
+    const batch: Waiter[] = [];
+    const rest: Waiter[] = [];
+    // Products of requests left waiting: a later request touching one of them must wait too.
+    const blocked = new Set(this.inFlight);
+    for (const w of this.pending) {
+      // One statement has one time to live: a request with another one waits for the next batch.
+      const free =
+        batch.length < this.opts.maxBatch &&
+        (batch.length === 0 || w.ttlSeconds === batch[0]!.ttlSeconds) &&
+        w.lines.every((l) => !blocked.has(l.productId));
+      if (free) batch.push(w);
+      else {
+        rest.push(w);
+        for (const l of w.lines) blocked.add(l.productId);
+      }
+    }
+    this.pending = rest;
+    for (const w of batch) for (const l of w.lines) this.inFlight.add(l.productId);
+    return batch;
+  }
+
+  private async write(batch: Waiter[]): Promise<void> {
     this.stats.batches += 1;
     this.stats.requests += batch.length;
     try {
-      const rows = await placeHoldBatch(this.pool, q.productId, batch, q.ttlSeconds);
-      settle(batch, rows);
+      const decisions = await placeHolds(this.pool, batch, batch[0]!.ttlSeconds);
+      batch.forEach((w, i) => w.resolve(decisions[i]!));
     } catch (err) {
       for (const w of batch) w.reject(err);
     }
+    for (const w of batch) for (const l of w.lines) this.inFlight.delete(l.productId);
     // Whatever arrived while this batch was in the database forms the next one, at once.
-    if (q.pending.length > 0) setImmediate(() => void this.flush(key, q));
-    else {
-      q.busy = false;
-      this.queues.delete(key);
-    }
+    if (this.pending.length > 0) this.schedule(0);
   }
-}
-
-function settle(batch: Waiter[], rows: BatchAnswerRow[]): void {
-  if (rows.length === 0) {
-    for (const w of batch) w.resolve({ kind: 'unknown-product' });
-    return;
-  }
-  batch.forEach((w, i) => {
-    const row = rows[i]!;
-    const leadsBatch = i === 0;
-    if (row.granted) {
-      w.resolve({
-        kind: 'placed',
-        leadsBatch,
-        row: {
-          id: row.id!,
-          product_id: row.product_id,
-          quantity: row.quantity,
-          status: row.status!,
-          expires_at: row.expires_at!,
-          created_at: row.created_at!,
-          available: row.available,
-          version: row.version,
-          db_now: row.db_now,
-        },
-      });
-    } else {
-      w.resolve({
-        kind: 'refused',
-        leadsBatch,
-        stock: { productId: row.product_id, available: row.available, version: row.version },
-      });
-    }
-  });
 }

@@ -1,45 +1,107 @@
+import type { HoldLine, LineShortfall } from '../../domain/cart.ts';
 import type { HoldStatus } from '../../domain/hold.ts';
+import type { StockSnapshot } from '../../domain/stock.ts';
 import type { Db } from './db.ts';
 import { sql } from './db.ts';
 
-const PLACE_BATCH = sql('place-hold-batch');
+const PLACE_HOLDS = sql('place-holds');
 
-export interface BatchRequest {
-  /** Chosen by the caller so each answer can be matched to its request. */
+export interface HoldRequest {
+  /** The hold's id, chosen by the caller so each answer can be matched to its request. */
   id: string;
-  quantity: number;
+  lines: readonly HoldLine[];
 }
 
-/** One answer per request, in arrival order; hold columns are null when it was not granted. */
-export interface BatchAnswerRow {
-  ord: number;
-  granted: boolean;
-  id: string | null;
-  product_id: number;
-  quantity: number;
-  status: HoldStatus | null;
-  expires_at: Date | null;
-  created_at: Date | null;
-  available: number;
-  version: number;
+/** A hold just placed, with the database clock at the time. */
+export interface PlacedHold {
+  id: string;
+  lines: HoldLine[];
+  status: HoldStatus;
+  expires_at: Date;
+  created_at: Date;
   db_now: Date;
 }
 
 /**
- * Places a batch of holds on one product in one statement (one row lock, one commit). Resolves
- * only after the commit; an empty array means the product does not exist.
+ * What the database decided for one request of a batch. `mirror` holds the stock after the batch of
+ * the products this request is the first in its batch to touch: written once per product and batch
+ * instead of once per hold.
  */
-export async function placeHoldBatch(
-  db: Db,
-  productId: number,
-  requests: BatchRequest[],
-  ttlSeconds: number,
-): Promise<BatchAnswerRow[]> {
-  const { rows } = await db.query<BatchAnswerRow>(PLACE_BATCH, [
-    productId,
-    requests.map((r) => r.quantity),
+export type HoldDecision =
+  | { kind: 'placed'; hold: PlacedHold; mirror: StockSnapshot[] }
+  | { kind: 'refused'; shortfalls: LineShortfall[]; mirror: StockSnapshot[] }
+  | { kind: 'unknown-product'; productId: number; mirror: StockSnapshot[] };
+
+interface LineRow {
+  request: number;
+  product_id: number;
+  quantity: number;
+  granted: boolean;
+  fits: boolean | null;
+  available: number | null;
+  version: number | null;
+  hold_id: string | null;
+  expires_at: Date | null;
+  created_at: Date | null;
+  db_now: Date;
+}
+
+/**
+ * Places a batch of holds (carts of one or more lines) in one statement: one lock per product, in
+ * id order, one commit. Resolves only after the commit, with one decision per request, in order.
+ */
+export async function placeHolds(db: Db, requests: readonly HoldRequest[], ttlSeconds: number): Promise<HoldDecision[]> {
+  const lineRequest: number[] = [];
+  const lineProduct: number[] = [];
+  const lineQuantity: number[] = [];
+  requests.forEach((r, i) => {
+    for (const line of r.lines) {
+      lineRequest.push(i + 1);
+      lineProduct.push(line.productId);
+      lineQuantity.push(line.quantity);
+    }
+  });
+  const { rows } = await db.query<LineRow>(PLACE_HOLDS, [
     requests.map((r) => r.id),
     ttlSeconds,
+    lineRequest,
+    lineProduct,
+    lineQuantity,
   ]);
-  return rows;
+  return decisions(requests.length, rows);
+}
+
+function decisions(count: number, rows: LineRow[]): HoldDecision[] {
+  const byRequest: LineRow[][] = Array.from({ length: count }, () => []);
+  for (const row of rows) byRequest[row.request - 1]!.push(row);
+  const mirrored = new Set<number>();
+  return byRequest.map((lines) => {
+    const mirror: StockSnapshot[] = [];
+    for (const l of lines) {
+      if (l.available === null || l.version === null || mirrored.has(l.product_id)) continue;
+      mirrored.add(l.product_id);
+      mirror.push({ productId: l.product_id, available: l.available, version: l.version });
+    }
+    const unknown = lines.find((l) => l.available === null);
+    if (unknown) return { kind: 'unknown-product', productId: unknown.product_id, mirror };
+    const first = lines[0]!;
+    if (!first.granted) {
+      const shortfalls = lines
+        .filter((l) => l.fits === false)
+        .map((l) => ({ productId: l.product_id, requested: l.quantity, available: l.available! }));
+      return { kind: 'refused', shortfalls, mirror };
+    }
+    return {
+      kind: 'placed',
+      mirror,
+      hold: {
+        id: first.hold_id!,
+        lines: lines.map((l) => ({ productId: l.product_id, quantity: l.quantity })),
+        status: 'active',
+        expires_at: first.expires_at!,
+        created_at: first.created_at!,
+        db_now: first.db_now,
+      },
+    };
+  });
 }

@@ -9,10 +9,14 @@ const MIGRATION_LOCK_ID = 7_301_112_2024;
 /**
  * Applies every numbered `.sql` file in migrations/ that has not run yet, each in its own
  * transaction, under an advisory lock so that several processes starting at once migrate once.
- * Returns the names of the files it applied.
+ * `upTo` (a number such as '002') stops after that migration, for tests that build a database as
+ * an earlier version left it. Returns the names of the files it applied.
  */
-export async function migrate(pool: pg.Pool): Promise<string[]> {
-  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+export async function migrate(pool: pg.Pool, opts: { upTo?: string } = {}): Promise<string[]> {
+  const files = (await readdir(MIGRATIONS_DIR))
+    .filter((f) => /^\d+_.+\.sql$/.test(f))
+    .filter((f) => opts.upTo === undefined || f.split('_')[0]! <= opts.upTo)
+    .sort();
   const client = await pool.connect();
   const applied: string[] = [];
   try {

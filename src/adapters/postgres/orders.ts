@@ -16,15 +16,22 @@ export async function lockOrderId(tx: Db, orderId: number): Promise<void> {
   await tx.query(SQL.lockId, [orderId]);
 }
 
+/** An order line as the queries return it (json): prices as JSON numbers, to the cent. */
+export interface OrderLineJson {
+  product_id: number;
+  quantity: number;
+  unit_price: number;
+  amount: number;
+}
+
 export interface OrderRow {
   id: number;
   hold_id: string;
-  product_id: number;
-  quantity: number;
   amount: string;
   payment_status: PaymentStatus;
   created_at: Date;
   updated_at: Date;
+  items: OrderLineJson[];
 }
 
 export async function confirmHoldIntoOrder(db: Db, holdId: string): Promise<OrderRow | null> {
@@ -48,12 +55,8 @@ export async function setPaymentStatus(db: Db, orderId: number, status: PaymentO
   return rows[0] ?? null;
 }
 
-export async function returnOrderStock(db: Db, order: Pick<OrderRow, 'id' | 'product_id' | 'quantity'>): Promise<StockRow> {
-  const { rows } = await db.query<{ product_id: number; available: number; version: number }>(SQL.returnStock, [
-    order.id,
-    order.product_id,
-    order.quantity,
-  ]);
-  const row = rows[0]!;
-  return { id: row.product_id, available: row.available, version: row.version };
+/** Gives every line of a failed order back to its product; the products' new stock, one per line. */
+export async function returnOrderStock(db: Db, orderId: number): Promise<StockRow[]> {
+  const { rows } = await db.query<{ product_id: number; available: number; version: number }>(SQL.returnStock, [orderId]);
+  return rows.map((r) => ({ id: r.product_id, available: r.available, version: r.version }));
 }

@@ -28,10 +28,15 @@ export interface StockRow {
   version: number;
 }
 
+/** I1's figures of a product, summed over the lines of holds and orders. */
 export interface StockFiguresRow extends StockRow {
   total_stock: number;
+  /** Units in active holds. */
   held: number;
+  /** Units in orders created or paid. */
   ordered: number;
+  /** Of `ordered`, the units in paid orders. */
+  paid: number;
 }
 
 export async function findProduct(db: Db, id: number): Promise<ProductRow | null> {

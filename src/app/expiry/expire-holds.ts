@@ -12,9 +12,10 @@ export type ExpireHoldResult =
 /** Expires one hold if it is active and due by the database clock; harmless to run twice. */
 export async function expireHold(ctx: AppContext, holdId: string, by: 'job' | 'request'): Promise<ExpireHoldResult> {
   const ended = await endHold(ctx.pool, holdId, 'expired', by);
-  if (ended) {
-    await syncMirror(ctx, [snapshotOf(ended)]);
-    const lagMs = ended.ended_at.getTime() - ended.expires_at.getTime();
+  const first = ended[0];
+  if (first) {
+    await syncMirror(ctx, ended.map(snapshotOf));
+    const lagMs = first.ended_at.getTime() - first.expires_at.getTime();
     ctx.metrics.holdExpired(by, lagMs);
     return { kind: 'expired', lagMs };
   }
@@ -33,15 +34,19 @@ export async function expireHold(ctx: AppContext, holdId: string, by: 'job' | 'r
 export async function expireOverdueHolds(ctx: AppContext, batchSize = 500): Promise<{ expired: number; lagsMs: number[] }> {
   const lagsMs: number[] = [];
   for (;;) {
+    // One row per line: a hold of several lines appears once per product.
     const rows = await expireOverdueHoldRows(ctx.pool, batchSize);
     const latest = new Map<number, StockSnapshot>();
+    const holds = new Set<string>();
     for (const row of rows) {
+      latest.set(row.product_id, snapshotOf(row));
+      if (holds.has(row.id)) continue;
+      holds.add(row.id);
       const lagMs = row.ended_at.getTime() - row.expires_at.getTime();
       lagsMs.push(lagMs);
       ctx.metrics.holdExpired('sweeper', lagMs);
-      latest.set(row.product_id, snapshotOf(row));
     }
     await syncMirror(ctx, [...latest.values()]);
-    if (rows.length < batchSize) return { expired: lagsMs.length, lagsMs };
+    if (holds.size < batchSize) return { expired: lagsMs.length, lagsMs };
   }
 }

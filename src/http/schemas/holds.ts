@@ -1,12 +1,34 @@
 import { Type } from 'typebox';
+import { MAX_CART_LINES } from '../../domain/cart.ts';
 import { Id, Timestamp } from './common.ts';
 
 export const MAX_HOLD_QUANTITY = 1_000_000;
 
-export const PlaceHoldBody = Type.Object({
-  product_id: Id,
-  quantity: Type.Integer({ minimum: 1, maximum: MAX_HOLD_QUANTITY, description: 'Units to reserve.' }),
-});
+const Quantity = Type.Integer({ minimum: 1, maximum: MAX_HOLD_QUANTITY, description: 'Units to reserve.' });
+
+export const HoldLine = Type.Object({ product_id: Id, quantity: Quantity });
+
+/** One product (`product_id`, `quantity`), or a cart (`items`); never both. */
+export const PlaceHoldBody = Type.Union([
+  Type.Object(
+    { product_id: Id, quantity: Quantity },
+    { not: { required: ['items'] }, title: 'One product', description: 'A hold of one product: a cart of one line.' },
+  ),
+  Type.Object(
+    {
+      items: Type.Array(HoldLine, {
+        minItems: 1,
+        maxItems: MAX_CART_LINES,
+        description: `1 to ${MAX_CART_LINES} lines, each product at most once (a repeated product is 400 duplicate-product).`,
+      }),
+    },
+    {
+      not: { anyOf: [{ required: ['product_id'] }, { required: ['quantity'] }] },
+      title: 'Cart',
+      description: 'Every line is reserved, or none.',
+    },
+  ),
+]);
 
 export const HoldParams = Type.Object({
   hold_id: Type.String({ minLength: 1, maxLength: 64, description: 'The hold id (a UUID).' }),
@@ -14,8 +36,9 @@ export const HoldParams = Type.Object({
 
 export const Hold = Type.Object({
   hold_id: Type.String({ format: 'uuid' }),
-  product_id: Type.Integer(),
-  quantity: Type.Integer(),
+  product_id: Type.Optional(Type.Integer({ description: 'One-line holds only: the product of their line.' })),
+  quantity: Type.Optional(Type.Integer({ description: 'One-line holds only: the quantity of their line.' })),
+  items: Type.Array(HoldLine, { description: 'The lines, in the order they were asked for.' }),
   status: Type.Union([Type.Literal('active'), Type.Literal('confirmed'), Type.Literal('expired'), Type.Literal('released')]),
   expires_at: Timestamp,
   created_at: Timestamp,

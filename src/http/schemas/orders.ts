@@ -9,12 +9,20 @@ export const OrderParams = Type.Object({ order_id: Id });
 
 export const PaymentStatus = Type.Union([Type.Literal('created'), Type.Literal('paid'), Type.Literal('failed')]);
 
+export const OrderLine = Type.Object({
+  product_id: Type.Integer(),
+  quantity: Type.Integer(),
+  unit_price: Type.Number({ description: "The product's price when the order was created." }),
+  amount: Type.Number({ description: 'Unit price times quantity, two decimals.' }),
+});
+
 export const Order = Type.Object({
   order_id: Type.Integer(),
   hold_id: Type.String({ format: 'uuid' }),
-  product_id: Type.Integer(),
-  quantity: Type.Integer(),
-  amount: Type.Number({ description: 'Unit price times quantity, two decimals.' }),
+  product_id: Type.Optional(Type.Integer({ description: 'One-line orders only: the product of their line.' })),
+  quantity: Type.Optional(Type.Integer({ description: 'One-line orders only: the quantity of their line.' })),
+  items: Type.Array(OrderLine, { description: 'The lines of the hold, each priced when the order was created.' }),
+  amount: Type.Number({ description: "The sum of the lines' amounts, two decimals." }),
   payment_status: PaymentStatus,
   created_at: Timestamp,
   updated_at: Timestamp,

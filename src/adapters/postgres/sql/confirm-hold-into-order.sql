@@ -1,14 +1,28 @@
--- Turns a live active hold into an order: confirms the hold and inserts the order priced from
--- the product. Stock moves from held to ordered, so `available` does not change.
+-- Turns a live active hold into an order: confirms the hold, inserts the order and one order line
+-- per hold line, each priced from its product now (unit_price, amount = unit_price * quantity); the
+-- order's amount is the sum of its lines. Stock moves from held to ordered, so `available` does
+-- not change and no product row is locked.
 -- $1 hold id
--- Returns the new order, or no row when the hold is not active or not live any more.
+-- Returns the new order with its lines (`items`, json, in the hold's line order), or no row when
+-- the hold is not active or not live any more.
 with h as (
   update holds
      set status = 'confirmed', ended_at = clock_timestamp(), ended_by = 'order'
    where id = $1::uuid and status = 'active' and expires_at > clock_timestamp()
-  returning id, product_id, quantity
+  returning id
+), l as (
+  select hl.product_id, hl.line_no, hl.quantity, p.price as unit_price, p.price * hl.quantity as amount
+    from h join hold_lines hl on hl.hold_id = h.id join products p on p.id = hl.product_id
+), o as (
+  insert into orders (hold_id, amount)
+  select h.id, (select sum(amount) from l) from h
+  returning id, hold_id, amount, payment_status, created_at, updated_at
+), ol as (
+  insert into order_lines (order_id, product_id, line_no, quantity, unit_price, amount)
+  select o.id, l.product_id, l.line_no, l.quantity, l.unit_price, l.amount from o, l
 )
-insert into orders (hold_id, product_id, quantity, amount)
-select h.id, h.product_id, h.quantity, p.price * h.quantity
-  from h join products p on p.id = h.product_id
-returning id, hold_id, product_id, quantity, amount, payment_status, created_at, updated_at
+select o.id, o.hold_id, o.amount, o.payment_status, o.created_at, o.updated_at,
+       (select json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity,
+                                          'unit_price', l.unit_price, 'amount', l.amount) order by l.line_no)
+          from l) as items
+  from o

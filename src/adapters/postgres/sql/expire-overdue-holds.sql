@@ -1,9 +1,10 @@
 -- The sweeper: claims up to $1 overdue active holds (skipping rows another transaction holds, so
--- replicas never wait for each other), expires them and gives their stock back, one product
--- update per product.
+-- replicas never wait for each other), expires them and gives every line's stock back: one update
+-- per product, the products locked in id order first (no deadlock with carts), one stock movement
+-- per line, each with the available stock and version its own step would have had.
 -- $1 batch size
--- Returns one row per expired hold: hold id, product id, the product's new available stock and
--- version, expires_at and ended_at.
+-- Returns one row per line of each expired hold: hold id, product id, the product's available
+-- stock and version after the statement, expires_at and ended_at.
 with due as (
   select id from holds
    where status = 'active' and expires_at <= clock_timestamp()
@@ -15,19 +16,28 @@ with due as (
      set status = 'expired', ended_at = clock_timestamp(), ended_by = 'sweeper'
     from due
    where holds.id = due.id
-  returning holds.id, holds.product_id, holds.quantity, holds.expires_at, holds.ended_at
+  returning holds.id, holds.expires_at, holds.ended_at
+), l as (
+  select hl.hold_id, hl.product_id, hl.quantity,
+         row_number() over w as step,
+         sum(hl.quantity) over w as returned_so_far
+    from hold_lines hl join h on hl.hold_id = h.id
+  window w as (partition by hl.product_id order by hl.hold_id rows unbounded preceding)
 ), returned as (
-  select product_id, sum(quantity)::int as quantity from h group by product_id
+  select product_id, sum(quantity)::int as quantity, count(*)::int as n from l group by product_id
+), locked as materialized (
+  select id from products where id in (select product_id from returned) order by id for no key update
 ), p as (
   update products
-     set available = available + returned.quantity, version = version + 1, updated_at = now()
+     set available = available + returned.quantity, version = version + returned.n, updated_at = now()
     from returned
-   where products.id = returned.product_id
-  returning products.id, products.available, products.version
+   where products.id = returned.product_id and products.id = any ((select array_agg(id) from locked)::bigint[])
+  returning products.id, products.available, products.version, returned.quantity, returned.n
 ), m as (
   insert into stock_movements (product_id, delta, reason, hold_id, available_after, version)
-  select h.product_id, h.quantity, 'hold_expired', h.id, p.available, p.version
-    from h join p on p.id = h.product_id
+  select l.product_id, l.quantity, 'hold_expired', l.hold_id,
+         p.available - p.quantity + l.returned_so_far, p.version - p.n + l.step
+    from l join p on p.id = l.product_id
 )
-select h.id, h.product_id, p.available, p.version, h.expires_at, h.ended_at
-  from h join p on p.id = h.product_id
+select h.id, l.product_id, p.available, p.version, h.expires_at, h.ended_at
+  from h join l on l.hold_id = h.id join p on p.id = l.product_id

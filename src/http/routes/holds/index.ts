@@ -17,14 +17,22 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['holds'],
-        summary: 'Reserve stock for a few minutes',
-        description: 'Rejected with 409 insufficient-stock when it would take available stock below zero.',
+        summary: 'Reserve stock of one product, or of every line of a cart, for a few minutes',
+        description:
+          'All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would ' +
+          'take available stock below zero, and nothing is reserved. 404 product-not-found names an unknown product; ' +
+          '400 duplicate-product when a cart names a product twice.',
         body: PlaceHoldBody,
         response: { 201: Hold, ...problems(400, 404, 409, 413, 415) },
       },
     },
     async (request, reply) => {
-      const hold = await placeHold(contextFor(request), { productId: request.body.product_id, quantity: request.body.quantity });
+      const body = request.body;
+      const lines =
+        'items' in body
+          ? body.items.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
+          : [{ productId: body.product_id, quantity: body.quantity }];
+      const hold = await placeHold(contextFor(request), { lines });
       return reply.code(201).header('location', `/api/holds/${hold.id}`).send(holdView(hold));
     },
   );
