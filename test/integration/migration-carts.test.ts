@@ -50,6 +50,7 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
         (2, '00000000-0000-4000-8000-000000000004', 1, 2, 499.98, 'paid'),
         (3, '00000000-0000-4000-8000-000000000005', 2, 3, 7.50, 'failed'),
         (4, '00000000-0000-4000-8000-000000000006', 2, 1, 2.50, 'paid');
+      select setval(pg_get_serial_sequence('orders', 'id'), 4);
     `);
     const { rows: oldHolds } = await pool.query(
       `select id, product_id, quantity, status, expires_at, created_at, ended_at, ended_by from holds order by id`,
