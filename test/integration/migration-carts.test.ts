@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../../src/adapters/postgres/db.ts';
 import { endHold, findHold } from '../../src/adapters/postgres/holds.ts';
 import { listHoldRows, listOrderRows } from '../../src/adapters/postgres/listings.ts';
 import { migrate } from '../../src/adapters/postgres/migrate.ts';
@@ -21,7 +22,7 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
     await admin.connect();
     await admin.query(`drop database if exists "${DB}" with (force)`);
     await admin.query(`create database "${DB}"`);
-    pool = new pg.Pool({ connectionString: `${TEST_PG_SERVER}/${DB}`, max: 2 });
+    pool = createPool({ connectionString: `${TEST_PG_SERVER}/${DB}`, max: 2 });
   });
   afterAll(async () => {
     await pool.end();
