@@ -186,3 +186,25 @@ begin
    order by j;
 end;
 $$;
+
+-- Gives units back to products (a release, an expiry, a failed payment): locks the products in id
+-- order in one statement, then adds the units in the next. Two statements, not one: an UPDATE that
+-- shares a snapshot with the lock that waited may revisit a row's older version and queue behind a
+-- waiter holding that version's tuple lock, a deadlock the id order alone does not prevent. The
+-- second statement's snapshot sees exactly the versions already locked.
+--   product_ids  distinct products, quantities  units back per product, counts  movements per product
+-- Returns one row per product: its available stock and version after, and the quantity and count.
+create function return_stock(product_ids bigint[], quantities int[], counts int[])
+returns table (product_id bigint, available int, version bigint, quantity int, n int)
+language plpgsql as $$
+#variable_conflict use_column
+begin
+  perform 1 from products pr where pr.id = any(product_ids) order by pr.id for no key update;
+  return query
+  update products pr
+     set available = pr.available + r.q, version = pr.version + r.n, updated_at = now()
+    from unnest(product_ids, quantities, counts) as r(id, q, n)
+   where pr.id = r.id
+  returning pr.id, pr.available, pr.version, r.q, r.n;
+end;
+$$;

@@ -1,7 +1,7 @@
 -- Ends an active hold by expiring or releasing it, and gives every line's quantity back to its
 -- product, with one stock movement per line. Conditional on the hold still being active and on the
 -- database clock, so running it twice, or concurrently with an order for the same hold, is harmless.
--- The products are locked in id order before any of them is updated (no deadlock with carts).
+-- The products are locked in id order before any of them is updated (return_stock, migration 003).
 -- $1 hold id, $2 new status ('expired' | 'released'), $3 ended_by ('job' | 'sweeper' | 'request' | 'client')
 -- An expiry needs expires_at <= now; a release needs expires_at > now (an overdue hold expires).
 -- Returns one row per line (product id, its new available stock and version, expires_at, ended_at),
@@ -15,14 +15,11 @@ with h as (
   returning id, expires_at, ended_at
 ), l as (
   select hl.hold_id, hl.product_id, hl.quantity from hold_lines hl join h on hl.hold_id = h.id
-), locked as materialized (
-  select id from products where id in (select product_id from l) order by id for no key update
 ), p as (
-  update products
-     set available = available + l.quantity, version = version + 1, updated_at = now()
-    from l
-   where products.id = l.product_id and products.id = any ((select array_agg(id) from locked)::bigint[])
-  returning products.id, products.available, products.version
+  select r.product_id as id, r.available, r.version
+    from return_stock((select array_agg(product_id order by product_id) from l),
+                      (select array_agg(quantity order by product_id) from l),
+                      (select array_agg(1 order by product_id) from l)) r
 ), m as (
   insert into stock_movements (product_id, delta, reason, hold_id, available_after, version)
   select p.id, l.quantity, case when $2::text = 'expired' then 'hold_expired' else 'hold_released' end,

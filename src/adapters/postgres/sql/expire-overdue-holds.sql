@@ -1,6 +1,6 @@
 -- The sweeper: claims up to $1 overdue active holds (skipping rows another transaction holds, so
 -- replicas never wait for each other), expires them and gives every line's stock back: one update
--- per product, the products locked in id order first (no deadlock with carts), one stock movement
+-- per product, the products locked in id order first (return_stock, migration 003), one stock movement
 -- per line, each with the available stock and version its own step would have had.
 -- $1 batch size
 -- Returns one row per line of each expired hold: hold id, product id, the product's available
@@ -25,14 +25,11 @@ with due as (
   window w as (partition by hl.product_id order by hl.hold_id rows unbounded preceding)
 ), returned as (
   select product_id, sum(quantity)::int as quantity, count(*)::int as n from l group by product_id
-), locked as materialized (
-  select id from products where id in (select product_id from returned) order by id for no key update
 ), p as (
-  update products
-     set available = available + returned.quantity, version = version + returned.n, updated_at = now()
-    from returned
-   where products.id = returned.product_id and products.id = any ((select array_agg(id) from locked)::bigint[])
-  returning products.id, products.available, products.version, returned.quantity, returned.n
+  select r.product_id as id, r.available, r.version, r.quantity, r.n
+    from return_stock((select array_agg(product_id order by product_id) from returned),
+                      (select array_agg(quantity order by product_id) from returned),
+                      (select array_agg(n order by product_id) from returned)) r
 ), m as (
   insert into stock_movements (product_id, delta, reason, hold_id, available_after, version)
   select l.product_id, l.quantity, 'hold_expired', l.hold_id,
