@@ -126,7 +126,8 @@ describe('carts under a storm: all or nothing, no deadlock', () => {
               const [decision] = await placeHolds(
                 pool,
                 [{ id: randomUUID(), lines: order.map((productId) => ({ productId, quantity: 1 })) }],
-                60,
+                // An hour, so that no later test file's sweeper expires them mid-test.
+                3_600,
               );
               if (decision?.kind !== 'placed') throw new Error(`cart ${decision?.kind}`);
               if (i % 2 === 0) await endHold(pool, decision.hold.id, 'released', 'client');
