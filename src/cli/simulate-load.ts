@@ -8,8 +8,10 @@ export interface SalePlan {
   buyers: number;
   concurrency: number;
   productIds: number[];
-  /** Quantities with their weights, e.g. [[1, 70], [2, 20], [3, 10]]. */
+  /** Quantities with their weights, e.g. [[1, 70], [2, 20], [3, 10]]; each line of a cart picks one. */
   quantityMix: [number, number][];
+  /** Lines per cart with their weights, e.g. [[1, 60], [2, 30], [3, 10]]; 1 is a single-product hold. */
+  cartSizeMix: [number, number][];
   /** Of buyers holding stock: share who order and share who release; the rest abandon the hold. */
   orderShare: number;
   releaseShare: number;
@@ -21,8 +23,8 @@ export interface SalePlan {
 
 export interface HoldRecord {
   id: string;
-  productId: number;
-  quantity: number;
+  /** One line per product: a single-product hold has one. */
+  lines: { productId: number; quantity: number }[];
   expiresAt: number;
   fate: 'ordered' | 'released' | 'abandoned' | 'order-refused';
   order?: { id: number; payment: 'paid' | 'failed' | 'unpaid'; paymentApplied: boolean };
@@ -91,6 +93,16 @@ export class RecordingClient {
   }
 }
 
+/** The items in a random order (Fisher-Yates). */
+const shuffled = <T>(items: readonly T[]): T[] => {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+};
+
 const pick = <T>(weighted: [T, number][]): T => {
   const total = weighted.reduce((s, [, w]) => s + w, 0);
   let r = Math.random() * total;
@@ -99,8 +111,8 @@ const pick = <T>(weighted: [T, number][]): T => {
 };
 
 /**
- * Plays the sale: `buyers` buyers, at most `concurrency` at a time, each trying to hold one product
- * and then ordering (and paying or failing), releasing, or walking away. `onProgress` is told
+ * Plays the sale: `buyers` buyers, at most `concurrency` at a time, each trying to hold a cart of
+ * distinct products (of a size drawn from the mix; one product is a plain hold) and then ordering (and paying or failing), releasing, or walking away. `onProgress` is told
  * after each buyer.
  */
 export async function playSale(plan: SalePlan, stockOnOffer: number, onProgress: (done: number) => void): Promise<SaleRecord> {
@@ -131,17 +143,19 @@ export async function playSale(plan: SalePlan, stockOnOffer: number, onProgress:
   };
 
   const buyer = async () => {
-    const productId = plan.productIds[Math.floor(Math.random() * plan.productIds.length)]!;
-    const quantity = pick(plan.quantityMix.map(([q, w]) => [q, w] as [number, number]));
-    const res = await client.call('POST /api/holds', 'POST', '/api/holds', { product_id: productId, quantity });
+    const size = Math.min(pick(plan.cartSizeMix), plan.productIds.length);
+    const lines = shuffled(plan.productIds)
+      .slice(0, size)
+      .map((productId) => ({ productId, quantity: pick(plan.quantityMix) }));
+    const items = lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }));
+    const res = await client.call('POST /api/holds', 'POST', '/api/holds', size === 1 ? items[0] : { items });
     if (res.status === 409) refusedForStock++;
     if (res.status !== 201) return;
-    granted += quantity;
+    granted += lines.reduce((n, l) => n + l.quantity, 0);
     if (soldOutMs === null && granted >= stockOnOffer) soldOutMs = performance.now() - startedAt;
     const hold: HoldRecord = {
       id: res.body.hold_id,
-      productId,
-      quantity,
+      lines,
       expiresAt: Date.parse(res.body.expires_at),
       fate: 'abandoned',
     };

@@ -18,7 +18,9 @@ Plays a flash sale against a running service and checks the invariants afterward
   --products <ids>       existing product ids, comma-separated (default 1)
   --create <n>           create n products through the admin API instead (needs ADMIN_TOKEN)
   --stock <n>            stock of each created product (default 100)
-  --quantities <mix>     quantity:weight list (default 1:80,2:15,3:5)
+  --quantities <mix>     quantity:weight list, per line (default 1:80,2:15,3:5)
+  --cart-size <mix>      lines per hold, size:weight list (default 1: one product per hold);
+                         e.g. 1:60,2:30,3:10 mixes carts of distinct products, at most --products
   --order <share>        of buyers who got a hold, share who order (default 0.7)
   --release <share>      share who release their hold (default 0.1); the rest abandon it
   --pay <share>          of orders, share paid by webhook (default 0.8)
@@ -40,6 +42,7 @@ const OPTIONS = {
   create: { type: 'string' },
   stock: { type: 'string', default: '100' },
   quantities: { type: 'string', default: '1:80,2:15,3:5' },
+  'cart-size': { type: 'string', default: '1' },
   order: { type: 'string', default: '0.7' },
   release: { type: 'string', default: '0.1' },
   pay: { type: 'string', default: '0.8' },
@@ -63,16 +66,21 @@ function share(name: string, v: string): number {
 
 export async function simulate(config: Config, args: string[]): Promise<number> {
   const { values: o } = parseArgs({ args, options: OPTIONS, strict: true });
-  const quantityMix = o.quantities.split(',').map((part) => {
-    const [q, w = '1'] = part.split(':');
-    return [positiveInt('quantities', q!), Number(w)] as [number, number];
-  });
+  const mix = (name: string, value: string) =>
+    value.split(',').map((part) => {
+      const [n, w = '1'] = part.split(':');
+      return [positiveInt(name, n!), Number(w)] as [number, number];
+    });
+  const quantityMix = mix('quantities', o.quantities);
+  const cartSizeMix = mix('cart-size', o['cart-size']);
+  if (cartSizeMix.some(([size]) => size > 50)) throw usageError('--cart-size must not exceed 50 lines');
   const plan: SalePlan = {
     url: o.url.replace(/\/$/, ''),
     buyers: positiveInt('buyers', o.buyers),
     concurrency: positiveInt('concurrency', o.concurrency),
     productIds: [],
     quantityMix,
+    cartSizeMix,
     orderShare: share('order', o.order),
     releaseShare: share('release', o.release),
     payShare: share('pay', o.pay),
@@ -87,6 +95,9 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
     plan.productIds = o.create
       ? await createProducts(admin, config, positiveInt('create', o.create), positiveInt('stock', o.stock))
       : o.products.split(',').map((id) => positiveInt('products', id));
+    const largest = Math.max(...cartSizeMix.map(([size]) => size));
+    if (largest > new Set(plan.productIds).size)
+      throw usageError(`--cart-size ${largest} needs at least ${largest} distinct products (got ${plan.productIds.length})`);
     const onOffer = new Map<number, number>();
     for (const id of plan.productIds) onOffer.set(id, await availableStock(admin, id));
     const stockOnOffer = [...onOffer.values()].reduce((a, b) => a + b, 0);
@@ -201,12 +212,17 @@ function accountingChecks(
         ? 'every acknowledged action is reflected'
         : `${wrong.length} hold(s) differ from what the service acknowledged`,
   });
+  const unitsOf = (hs: HoldRecord[], id: number) =>
+    hs.flatMap((h) => h.lines).reduce((s, l) => s + (l.productId === id ? l.quantity : 0), 0);
   for (const [id, offered] of onOffer) {
-    const mine = holds.filter((h) => h.productId === id);
-    const held = mine.filter((h) => statuses.get(h.id)?.status === 'active').reduce((s, h) => s + h.quantity, 0);
-    const ordered = mine
-      .filter((h) => statuses.get(h.id)?.status === 'confirmed' && statuses.get(h.id)?.payment !== 'failed')
-      .reduce((s, h) => s + h.quantity, 0);
+    const held = unitsOf(
+      holds.filter((h) => statuses.get(h.id)?.status === 'active'),
+      id,
+    );
+    const ordered = unitsOf(
+      holds.filter((h) => statuses.get(h.id)?.status === 'confirmed' && statuses.get(h.id)?.payment !== 'failed'),
+      id,
+    );
     const available = after.get(id);
     const ok =
       held + ordered <= offered &&
@@ -274,6 +290,7 @@ function outcomes(holds: HoldRecord[], refused: number, buyers: number): Record<
   return {
     buyers,
     holds_granted: holds.length,
+    cart_lines_granted: holds.reduce((n, h) => n + h.lines.length, 0),
     holds_refused_no_stock: refused,
     ordered: count((h) => h.fate === 'ordered'),
     order_refused: count((h) => h.fate === 'order-refused'),

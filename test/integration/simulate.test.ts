@@ -121,4 +121,50 @@ describe('flashsale simulate', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('--buyers must be a positive integer');
   });
+
+  it('--cart-size mixes carts of 1-3 distinct products: all or nothing, and every invariant passes', async () => {
+    const products = [await svc.createProduct(30), await svc.createProduct(30), await svc.createProduct(30)];
+    const { code, stdout, stderr } = await runCli(
+      [
+        'simulate',
+        '--url',
+        svc.url,
+        '--products',
+        products.join(','),
+        '--buyers',
+        '200',
+        '--concurrency',
+        '32',
+        '--cart-size',
+        '1:1,2:1,3:1',
+        '--settle',
+        '15',
+        '--json',
+      ],
+      { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: svc.config.REDIS_PREFIX },
+    );
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.verdict).toBe('pass');
+    expect(report.checks.map((c: { ok: boolean }) => c.ok)).toEqual([true, true, true, true, true, true]);
+    const o = report.outcomes;
+    expect(o.holds_granted + o.holds_refused_no_stock).toBe(200);
+    // The database has the carts the report counted, line for line, and several have more than one.
+    const { rows } = await svc.rt.pool.query(
+      `select count(distinct h.id)::int as holds, count(*)::int as lines, count(distinct h.id) filter (where n.lines > 1)::int as carts
+         from holds h join hold_lines l on l.hold_id = h.id
+         join (select hold_id, count(*) as lines from hold_lines group by hold_id) n on n.hold_id = h.id
+        where l.product_id = any($1)`,
+      [products],
+    );
+    expect(rows[0]).toMatchObject({ holds: o.holds_granted, lines: o.cart_lines_granted });
+    expect(rows[0].carts).toBeGreaterThan(0);
+    await svc.expectInvariants(products);
+  });
+
+  it('refuses a cart size larger than the products it may use', async () => {
+    const { code, stderr } = await runCli(['simulate', '--url', svc.url, '--products', '1,2', '--cart-size', '3'], {});
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--cart-size 3 needs at least 3 distinct products/);
+  });
 });
