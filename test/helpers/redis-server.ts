@@ -50,6 +50,15 @@ export class RedisServer {
     return client;
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and commands go unanswered until `resume`. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
     this.process = null;

@@ -21,14 +21,42 @@ export interface ExpiryJobData {
   holdId: string;
 }
 
-/** One delayed BullMQ job per hold, with the hold id as job id so it is scheduled at most once. */
+/**
+ * One delayed BullMQ job per hold, with the hold id as job id so it is scheduled at most once.
+ *
+ * BullMQ checks its connection once, when the queue is made (an `INFO`), and keeps that answer:
+ * if the check fails (the command timed out on a loaded machine, or a cluster was not ready yet),
+ * every later call fails with the same error for the life of the queue. So a queue whose check
+ * failed is replaced by a fresh one on the next call, instead of leaving expiry to the sweeper
+ * for good.
+ */
 export class BullMqExpiryScheduler implements ExpiryScheduler {
-  readonly queue: Queue<ExpiryJobData>;
+  private current: Queue<ExpiryJobData>;
+  private broken = false;
 
-  constructor(connection: RedisClient, prefix: string) {
-    this.queue = new Queue<ExpiryJobData>(EXPIRY_QUEUE, {
-      connection,
-      prefix,
+  constructor(
+    private readonly connection: RedisClient,
+    private readonly prefix: string,
+  ) {
+    this.current = this.open();
+  }
+
+  /** The queue in use now (tests clean it up through this). */
+  get queue(): Queue<ExpiryJobData> {
+    if (this.broken) {
+      const old = this.current;
+      this.broken = false;
+      this.current = this.open();
+      // The connection is shared: closing the old queue leaves it open.
+      old.close().catch(() => {});
+    }
+    return this.current;
+  }
+
+  private open(): Queue<ExpiryJobData> {
+    const queue = new Queue<ExpiryJobData>(EXPIRY_QUEUE, {
+      connection: this.connection,
+      prefix: this.prefix,
       defaultJobOptions: {
         removeOnComplete: true,
         removeOnFail: { age: 24 * 3600 },
@@ -36,7 +64,11 @@ export class BullMqExpiryScheduler implements ExpiryScheduler {
         backoff: { type: 'exponential', delay: 500 },
       },
     });
-    this.queue.on('error', () => {});
+    queue.on('error', () => {});
+    queue.waitUntilReady().catch(() => {
+      if (this.current === queue) this.broken = true;
+    });
+    return queue;
   }
 
   async schedule(holdId: string, delayMs: number): Promise<void> {
@@ -55,6 +87,6 @@ export class BullMqExpiryScheduler implements ExpiryScheduler {
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    await this.current.close();
   }
 }
