@@ -7,6 +7,7 @@ import { InProcessWebhookReplayGuard } from './adapters/in-process/webhook-repla
 import { InProcessExpiryScheduler } from './adapters/expiry/in-process-scheduler.ts';
 import { InProcessWebhookIdempotencyCache } from './adapters/in-process/webhook-idempotency-cache.ts';
 import { InProcessStockMirror } from './adapters/in-process/stock-mirror.ts';
+import { InProcessSalePulseStore } from './adapters/in-process/sale-pulse-store.ts';
 import { PrometheusMetrics } from './adapters/metrics/prometheus.ts';
 import { createPool } from './adapters/postgres/db.ts';
 import { readStock } from './adapters/postgres/products.ts';
@@ -25,9 +26,12 @@ import { RedisRequestIdempotencyStore } from './adapters/redis/request-idempoten
 import { RedisWebhookReplayGuard } from './adapters/redis/webhook-replay-guard.ts';
 import { RedisWebhookIdempotencyCache } from './adapters/redis/webhook-idempotency-cache.ts';
 import { RedisStockMirror } from './adapters/redis/stock-mirror.ts';
+import { RedisSalePulseStore } from './adapters/redis/sale-pulse-store.ts';
+import { DashboardFeed } from './app/dashboard-feed.ts';
 import { ProductCatalog } from './app/get-product.ts';
 import { HoldBatcher } from './adapters/postgres/hold-batcher.ts';
-import type { AppContext, WebhookIdempotencyCache, StockMirror } from './app/ports.ts';
+import { allMetrics, type AppContext, type SalePulseStore, type StockMirror, type WebhookIdempotencyCache } from './app/ports.ts';
+import { SalePulse } from './app/sale-pulse.ts';
 import { ConfigError, type Config } from './config.ts';
 import type { FlashsaleDeps } from './http/app.ts';
 import type { EdgeGuards } from './http/ports.ts';
@@ -53,6 +57,10 @@ export interface Runtime {
   redisTarget: RedisTarget | null;
   scheduler: BullMqExpiryScheduler | InProcessExpiryScheduler;
   metrics: PrometheusMetrics;
+  /** This process's share of the live dashboard's per-second figures; null for one-off commands. */
+  pulse: SalePulse | null;
+  /** The live dashboard's snapshots, built only while a stream is open. */
+  dashboard: DashboardFeed;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -134,13 +142,18 @@ export function createRuntime(
     { availableStock: () => readStock(pool), queueDepth: () => scheduler.depth() },
     { processMetrics: role !== 'cli', onScrapeError: (err, source) => log.warn({ err, source }, 'metrics source failed') },
   );
+  const pulses: SalePulseStore = redis ? new RedisSalePulseStore(redis, config.REDIS_PREFIX) : new InProcessSalePulseStore();
+  // Serving and worker processes count for the live dashboard; a one-off command has nothing to add.
+  const pulse = role === 'cli' ? null : new SalePulse(pulses, log);
+  pulse?.start();
+  const dashboard = new DashboardFeed({ pool, pulses, log });
   const ctx: AppContext = {
     pool,
     mirror,
     expiry: scheduler,
     webhookIdempotency,
     log,
-    metrics,
+    metrics: pulse ? allMetrics(metrics, pulse) : metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
     ...(nearCache ? { nearStock: nearCache } : {}),
     ...(config.HOLD_BATCHING
@@ -166,10 +179,14 @@ export function createRuntime(
     redisTarget: target,
     scheduler,
     metrics,
+    pulse,
+    dashboard,
     readiness,
     async close() {
       // Reverse order of creation: the queue before its connection, Redis before PostgreSQL, and
       // the embedded server last.
+      dashboard.stop();
+      await pulse?.stop();
       await scheduler.close().catch(() => {});
       queueRedis?.disconnect();
       subscriber?.disconnect();
@@ -191,5 +208,7 @@ export function httpDependencies(rt: Runtime): FlashsaleDeps {
     adminToken: rt.config.ADMIN_TOKEN,
     metrics: rt.metrics,
     holdRateLimit: holdRateLimitFrom(rt.config),
+    pulse: rt.pulse,
+    dashboard: rt.dashboard,
   };
 }

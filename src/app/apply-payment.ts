@@ -85,6 +85,7 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
     const body = orderView(applied.order);
     await settlePaymentEvent(tx, eventId, { outcome: applied.outcome, status: 200, body });
     ctx.metrics.webhookHandled(applied.outcome);
+    if (applied.outcome === 'applied') ctx.metrics.paymentSettled(input.paymentStatus);
     return { status: 200, body, replayed: false };
   });
 

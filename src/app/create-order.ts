@@ -48,7 +48,11 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
     if (expiredLagMs !== null) ctx.metrics.holdExpired('request', expiredLagMs);
     throw outcome.refused;
   }
-  if (outcome.created) ctx.metrics.orderCreated();
+  if (outcome.created) {
+    ctx.metrics.orderCreated();
+    // Payment events that arrived before the order were applied in its transaction.
+    if (outcome.order.payment_status !== 'created') ctx.metrics.paymentSettled(outcome.order.payment_status);
+  }
   // Not awaited: a leftover job finds the hold ended and does nothing.
   void ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
   return outcome;

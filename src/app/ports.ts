@@ -75,6 +75,8 @@ export interface Metrics {
   holdReleased(): void;
   orderCreated(): void;
   webhookHandled(outcome: 'applied' | 'ignored' | 'pending' | 'replayed' | 'key_reused'): void;
+  /** An order's payment was applied: it is now paid, or failed and its stock came back. */
+  paymentSettled(status: 'paid' | 'failed'): void;
   mirrorRepaired(count: number): void;
 }
 
@@ -85,8 +87,37 @@ export const noopMetrics: Metrics = {
   holdReleased() {},
   orderCreated() {},
   webhookHandled() {},
+  paymentSettled() {},
   mirrorRepaired() {},
 };
+
+/** Several Metrics as one: each event goes to every one of them, in order. */
+export function allMetrics(...targets: Metrics[]): Metrics {
+  return {
+    holdPlaced: (q) => targets.forEach((t) => t.holdPlaced(q)),
+    holdRejected: (r) => targets.forEach((t) => t.holdRejected(r)),
+    holdExpired: (p, lag) => targets.forEach((t) => t.holdExpired(p, lag)),
+    holdReleased: () => targets.forEach((t) => t.holdReleased()),
+    orderCreated: () => targets.forEach((t) => t.orderCreated()),
+    webhookHandled: (o) => targets.forEach((t) => t.webhookHandled(o)),
+    paymentSettled: (s) => targets.forEach((t) => t.paymentSettled(s)),
+    mirrorRepaired: (n) => targets.forEach((t) => t.mirrorRepaired(n)),
+  };
+}
+
+/** Counters of one second, by name (`holds_placed`, `lat_42`, ...). */
+export type PulseTally = Record<string, number>;
+
+/**
+ * Per-second counters shared by every process of a deployment (the live dashboard's rates): each
+ * process adds what it counted in a second once that second is over; a reader sums all of them.
+ */
+export interface SalePulseStore {
+  /** Adds `tally` to the counters of epoch second `second`. */
+  add(second: number, tally: PulseTally): Promise<void>;
+  /** The summed counters of each epoch second asked for ({} for a second nobody counted in). */
+  read(seconds: number[]): Promise<PulseTally[]>;
+}
 
 /** Everything a use case may touch, passed in explicitly. */
 export interface AppContext {

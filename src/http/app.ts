@@ -1,10 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ProductCatalog } from '../app/get-product.ts';
+import type { DashboardFeed } from '../app/dashboard-feed.ts';
 import type { AppContext } from '../app/ports.ts';
+import type { SalePulse } from '../app/sale-pulse.ts';
 import type { EdgeGuards, MetricsExporter } from './ports.ts';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.ts';
 import gracefulClose from './plugins/graceful-close.ts';
+import holdLatency from './plugins/hold-latency.ts';
 import idempotencyKey from './plugins/idempotency-key.ts';
 import jsonBody from './plugins/json-body.ts';
 import metrics from './plugins/metrics.ts';
@@ -16,6 +19,7 @@ import routeSchemas from './plugins/route-schemas.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import { webhookReplayRelease } from './plugins/webhook-signature.ts';
 import admin from './routes/admin/index.ts';
+import dashboard from './routes/dashboard/index.ts';
 import health, { type ReadinessCheck } from './routes/health/index.ts';
 import holds from './routes/holds/index.ts';
 import orders from './routes/orders/index.ts';
@@ -34,7 +38,11 @@ export interface FlashsaleDeps {
   /** Serves /metrics and times every request when present. */
   metrics?: MetricsExporter | undefined;
   /** Per-client limit on POST /api/holds; none when absent. */
-  holdRateLimit?: RateLimit;
+  holdRateLimit?: RateLimit | undefined;
+  /** This process's share of the live dashboard's rates; hold latency is not counted without it. */
+  pulse?: SalePulse | null | undefined;
+  /** Serves GET /api/admin/dashboard/stream when present. */
+  dashboard?: DashboardFeed | undefined;
 }
 
 declare module 'fastify' {
@@ -79,6 +87,7 @@ export async function buildApp(deps: FlashsaleDeps, opts: { logger?: FastifyBase
   await app.register(rateLimit, { routes: ['POST /api/holds'], limit: deps.holdRateLimit });
   await app.register(idempotencyKey, { routes: ['POST /api/holds', 'POST /api/orders'] });
   await app.register(webhookReplayRelease);
+  await app.register(holdLatency, { routes: ['POST /api/holds'] });
   await app.register(openapi);
   await app.register(metrics);
 
@@ -88,5 +97,6 @@ export async function buildApp(deps: FlashsaleDeps, opts: { logger?: FastifyBase
   await app.register(orders);
   await app.register(payments);
   await app.register(admin);
+  await app.register(dashboard);
   return app;
 }

@@ -2,9 +2,11 @@ import { describe } from 'vitest';
 import { InProcessExpiryScheduler } from '../../src/adapters/expiry/in-process-scheduler.ts';
 import { InProcessWebhookIdempotencyCache } from '../../src/adapters/in-process/webhook-idempotency-cache.ts';
 import { InProcessStockMirror } from '../../src/adapters/in-process/stock-mirror.ts';
+import { InProcessSalePulseStore } from '../../src/adapters/in-process/sale-pulse-store.ts';
 import { expirySchedulerContract } from './expiry-scheduler.contract.ts';
 import { webhookIdempotencyCacheContract } from './webhook-idempotency-cache.contract.ts';
 import { stockMirrorContract } from './stock-mirror.contract.ts';
+import { salePulseStoreContract } from './sale-pulse-store.contract.ts';
 
 // The stand-ins of the embedded shape pass the very suites the Redis and BullMQ adapters pass.
 describe('in-process StockMirror', () => {
@@ -24,4 +26,8 @@ describe('in-process ExpiryScheduler', () => {
       close: () => scheduler.close(),
     };
   });
+});
+
+describe('in-process SalePulseStore', () => {
+  salePulseStoreContract(async () => new InProcessSalePulseStore());
 });

@@ -6,10 +6,12 @@ import { BullMqExpiryScheduler, EXPIRY_QUEUE, type ExpiryJobData } from '../../s
 import { createQueueRedis, createRedis } from '../../src/adapters/redis/client.ts';
 import { RedisWebhookIdempotencyCache } from '../../src/adapters/redis/webhook-idempotency-cache.ts';
 import { RedisStockMirror } from '../../src/adapters/redis/stock-mirror.ts';
+import { RedisSalePulseStore } from '../../src/adapters/redis/sale-pulse-store.ts';
 import { TEST_REDIS_URL } from '../helpers/env.ts';
 import { expirySchedulerContract } from './expiry-scheduler.contract.ts';
 import { webhookIdempotencyCacheContract } from './webhook-idempotency-cache.contract.ts';
 import { stockMirrorContract } from './stock-mirror.contract.ts';
+import { salePulseStoreContract } from './sale-pulse-store.contract.ts';
 
 // Each test gets its own random key prefix, deleted afterwards.
 const redis = createRedis(TEST_REDIS_URL, { enableOfflineQueue: true });
@@ -46,6 +48,10 @@ describe('Redis StockMirror', () => {
 
 describe('Redis WebhookIdempotencyCache', () => {
   webhookIdempotencyCacheContract(async () => new RedisWebhookIdempotencyCache(redis, freshPrefix()));
+});
+
+describe('Redis SalePulseStore', () => {
+  salePulseStoreContract(async () => new RedisSalePulseStore(redis, freshPrefix()));
 });
 
 describe('BullMQ ExpiryScheduler', () => {

@@ -35,6 +35,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly holdsReleased: Counter;
   private readonly ordersCreated: Counter;
   private readonly webhooks: Counter<'outcome'>;
+  private readonly payments: Counter<'status'>;
   private readonly mirrorRepairs: Counter;
 
   constructor(
@@ -83,6 +84,12 @@ export class PrometheusMetrics implements Metrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.payments = new Counter({
+      name: 'flashsale_payments_settled_total',
+      help: 'Payments applied to orders, by the status they gave the order: paid or failed',
+      labelNames: ['status'],
+      registers,
+    });
     this.mirrorRepairs = new Counter({
       name: 'flashsale_mirror_repairs_total',
       help: 'Products whose Redis mirror the reconciler found missing or different and repaired',
@@ -122,6 +129,7 @@ export class PrometheusMetrics implements Metrics {
       this.expiryLag.zero({ path });
     }
     for (const outcome of WEBHOOK_OUTCOMES) this.webhooks.inc({ outcome }, 0);
+    for (const status of ['paid', 'failed']) this.payments.inc({ status }, 0);
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -144,6 +152,9 @@ export class PrometheusMetrics implements Metrics {
   }
   webhookHandled(outcome: WebhookOutcome): void {
     this.webhooks.inc({ outcome });
+  }
+  paymentSettled(status: 'paid' | 'failed'): void {
+    this.payments.inc({ status });
   }
   mirrorRepaired(count: number): void {
     if (count > 0) this.mirrorRepairs.inc(count);

@@ -30,6 +30,7 @@ export interface StockRow {
 
 /** I1's figures of a product, summed over the lines of holds and orders. */
 export interface StockFiguresRow extends StockRow {
+  name: string;
   total_stock: number;
   /** Units in active holds. */
   held: number;

@@ -1,5 +1,5 @@
 -- The numbers of invariant I1 for the given products ($1), or all products when $1 is null, summed
--- over the lines of holds and orders: total stock, available, held by active holds, ordered by
+-- over the lines of holds and orders: name, total stock, available, held by active holds, ordered by
 -- orders not failed (created or paid), and of those paid.
 -- Run it in a repeatable-read transaction so the numbers come from one snapshot.
 with held as (
@@ -15,7 +15,7 @@ with held as (
    where $1::bigint[] is null or l.product_id = any($1::bigint[])
    group by l.product_id
 )
-select p.id, p.total_stock, p.available, p.version,
+select p.id, p.name, p.total_stock, p.available, p.version,
        coalesce(held.held, 0) as held, coalesce(ordered.ordered, 0) as ordered, coalesce(ordered.paid, 0) as paid
   from products p
   left join held on held.product_id = p.id

@@ -1,0 +1,60 @@
+import { Type } from 'typebox';
+
+const Count = Type.Integer({ minimum: 0 });
+const PerSecond = Type.Integer({ minimum: 0, description: 'Events in that one second, summed over every process.' });
+const Millis = Type.Union([Type.Number({ minimum: 0 }), Type.Null()]);
+
+export const ProductFigures = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  total_stock: Count,
+  available: Count,
+  held: Type.Integer({ minimum: 0, description: 'Units in active holds.' }),
+  ordered: Type.Integer({
+    minimum: 0,
+    description: 'Units in orders created or paid (available + held + ordered = total_stock).',
+  }),
+  paid: Type.Integer({ minimum: 0, description: 'The paid part of ordered.' }),
+});
+
+/** The data of each `sale` event of GET /api/admin/dashboard/stream. */
+export const SaleSnapshot = Type.Object(
+  {
+    at: Type.String({ format: 'date-time' }),
+    second: Type.Integer({ description: 'The epoch second the rates are of, two seconds before `at`.' }),
+    figures_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    products: Type.Array(ProductFigures, { description: 'Every product, exact from PostgreSQL.' }),
+    rates: Type.Object({
+      holds_placed: PerSecond,
+      holds_refused: Type.Object({
+        insufficient_stock_mirror: PerSecond,
+        insufficient_stock_db: PerSecond,
+        product_not_found: PerSecond,
+        rate_limited: PerSecond,
+      }),
+      holds_expired: PerSecond,
+      orders_created: PerSecond,
+      payments_paid: PerSecond,
+      payments_failed: PerSecond,
+    }),
+    hold_latency_ms: Type.Object({
+      p50: Millis,
+      p99: Millis,
+      samples: Type.Integer({ minimum: 0, description: 'POST /api/holds answers the quantiles are of (last 5 seconds).' }),
+    }),
+    warnings: Type.Array(Type.String(), { description: 'Sources that could not be read this time; their last values are kept.' }),
+  },
+  { description: 'The sale as a whole at one moment, across every API process and worker.' },
+);
+
+export const DashboardAssetParams = Type.Object({
+  asset: Type.Union(
+    [
+      Type.Literal('dashboard.js'),
+      Type.Literal('dashboard.css'),
+      Type.Literal('uPlot.iife.min.js'),
+      Type.Literal('uPlot.min.css'),
+    ],
+    { description: "One of the page's files." },
+  ),
+});
