@@ -6,6 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createQueueRedis } from '../src/adapters/redis/client.ts';
 import { fmtMs, fmtRate, machine, ratioRow, table, type Row } from './report.ts';
+import { withDashboardOpen } from './lib/dashboard.ts';
 import { autocannonLoad, interleaved, type HttpLoad } from './lib/load.ts';
 import { startApi, startServer, type Server } from './lib/processes.ts';
 import { createBenchEnv, insertBenchProduct } from './lib/setup.ts';
@@ -29,6 +30,7 @@ const want = (scenario: 'reject' | 'sell' | 'carts' | 'reads' | 'webhooks' | 'ex
 const CONNECTIONS = 64;
 const PORTS = { bare: Number(process.env.BENCH_PORT_BASE ?? 3400) + 1, api: Number(process.env.BENCH_PORT_BASE ?? 3400) + 10 };
 const say = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
 async function main(): Promise<void> {
   const env = await createBenchEnv();
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
       REDIS_PREFIX: env.prefix,
       RUN_WORKER: 'false',
       HOLD_TTL_SECONDS: '900',
+      ADMIN_TOKEN,
     };
     const bare = await startServer(
       ['bench/baselines/bare-server.js'],
@@ -132,6 +135,22 @@ async function main(): Promise<void> {
         met: sell.p99 <= 50,
         miss: sell.p99 > 50 ? `${fmtMs(sell.p99 - 50)} over` : undefined,
       });
+      say('2/6 sell path with a dashboard open');
+      // The same load on one hot product, in turns without and with a dashboard stream open on the
+      // process under load (its snapshot query and counter reads run only while a stream is open).
+      const watched = await insertBenchProduct(env.pool, 10_000_000);
+      const sellOn = load({
+        url: `${api.url}/api/holds`,
+        method: 'POST',
+        body: { product_id: watched, quantity: 1 },
+        expectStatus: 201,
+      });
+      const [unwatched, withDashboard] = await interleaved(
+        ROUNDS,
+        [sellOn, (seconds) => withDashboardOpen(api.url, ADMIN_TOKEN, () => sellOn(seconds))],
+        SECONDS,
+      );
+      rows.push(ratioRow('2 sell path with a dashboard open', withDashboard, unwatched, 0.95, 'no dashboard open'));
       if (!smoke) {
         say('2/8 sell path without group commit');
         const plain = await startApi({ ...apiEnv, HOLD_BATCHING: 'false' }, PORTS.api + 1);
