@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { ClientContext, Redis, Result } from 'ioredis';
+import type { ClientContext, Result } from 'ioredis';
 import type { PulseTally, SalePulseStore } from '../../app/ports.ts';
+import type { RedisClient } from './client.ts';
 
 const ADD_PULSE = readFileSync(new URL('./commands/add-pulse-1.lua', import.meta.url), 'utf8');
 /** A few minutes: readers only look a few seconds back. */
@@ -12,10 +13,13 @@ declare module 'ioredis' {
   }
 }
 
-/** The sale-wide per-second counters as one Redis hash per second, shared by every process. */
+/**
+ * The sale-wide per-second counters as one Redis hash per second, shared by every process. Each
+ * command names one key, so a Redis Cluster routes each to its node.
+ */
 export class RedisSalePulseStore implements SalePulseStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix = '',
   ) {
     if (!redis.flashsaleAddPulse) redis.defineCommand('flashsaleAddPulse', { numberOfKeys: 1, lua: ADD_PULSE });
