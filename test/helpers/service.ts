@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createRuntime, httpDependencies, type Runtime } from '../../src/runtime.ts';
 import { startWorker, type BackgroundWork } from '../../src/worker.ts';
+import { createOwnDatabase, type OwnDatabase } from './database.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.ts';
 
 export interface TestServiceOptions {
@@ -20,6 +21,12 @@ export interface TestServiceOptions {
   reconcileIntervalMs?: number;
   webhookSecret?: string;
   env?: Record<string, string>;
+  /**
+   * A migrated database of its own, dropped on close: for tests whose process-wide effects (a
+   * sweeper expiring every overdue hold, counts over whole tables, metrics per process) must not
+   * meet what other test files left in the shared test database.
+   */
+  ownDatabase?: boolean;
 }
 
 export interface HttpResult<T = any> {
@@ -34,6 +41,7 @@ export interface HttpResult<T = any> {
  */
 export class TestService {
   worker: BackgroundWork | null = null;
+  private ownDatabase: OwnDatabase | null = null;
   readonly agent = new Agent({ connections: 1_000, pipelining: 0, keepAliveTimeout: 10_000 });
 
   private constructor(
@@ -44,8 +52,9 @@ export class TestService {
   ) {}
 
   static async start(opts: TestServiceOptions = {}): Promise<TestService> {
+    const ownDatabase = opts.ownDatabase ? await createOwnDatabase('svc') : null;
     const config = loadConfig({
-      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_URL: ownDatabase?.url ?? TEST_DATABASE_URL,
       REDIS_URL: TEST_REDIS_URL,
       REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:`,
       HOLD_TTL_SECONDS: String(opts.holdTtlSeconds ?? 120),
@@ -62,6 +71,7 @@ export class TestService {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     const svc = new TestService(rt, app, `http://127.0.0.1:${port}`, config);
+    svc.ownDatabase = ownDatabase;
     if ((opts.worker ?? 'full') === 'full') svc.startWorker();
     return svc;
   }
@@ -147,11 +157,17 @@ export class TestService {
     expect(report.violations).toEqual([]);
   }
 
+  /** The database this service runs on (its own, with `ownDatabase`). */
+  get databaseUrl(): string {
+    return this.config.DATABASE_URL ?? TEST_DATABASE_URL;
+  }
+
   async close(): Promise<void> {
     await this.app.close();
     await this.stopWorker();
     await this.agent.close();
     await this.rt.close();
+    await this.ownDatabase?.drop();
   }
 }
 

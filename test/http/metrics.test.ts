@@ -24,7 +24,8 @@ async function growth(svc: TestService, action: () => Promise<unknown>): Promise
 describe('GET /metrics with the worker running', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await TestService.start({ holdTtlSeconds: 1, sweepIntervalMs: 200, reconcileIntervalMs: 200 });
+    // Its own database: expiries are counted per process, and its sweeper would expire other files' holds.
+    svc = await TestService.start({ holdTtlSeconds: 1, sweepIntervalMs: 200, reconcileIntervalMs: 200, ownDatabase: true });
   });
   afterAll(() => svc.close());
 
@@ -126,7 +127,7 @@ describe('GET /metrics with the worker running', () => {
 describe('GET /metrics without a worker', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await TestService.start({ holdTtlSeconds: 1, worker: 'none' });
+    svc = await TestService.start({ holdTtlSeconds: 1, worker: 'none', ownDatabase: true });
   });
   afterAll(() => svc.close());
 

@@ -18,7 +18,8 @@ describe('the service agrees with the reference model', () => {
   let svc: TestService;
   beforeAll(async () => {
     // Nothing in the background: expiry happens only where the commands make it happen.
-    svc = await TestService.start({ worker: 'none' });
+    // Its own database: the sweep command expires every overdue hold there, which must be this test's only.
+    svc = await TestService.start({ worker: 'none', ownDatabase: true });
   });
   afterAll(() => svc.close());
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.ts';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../helpers/env.ts';
+import { TEST_REDIS_URL } from '../helpers/env.ts';
 import { parseMetrics } from '../helpers/metrics.ts';
 import { eventually, TestService } from '../helpers/service.ts';
 
@@ -19,9 +19,11 @@ describe('flashsale worker with METRICS_PORT', () => {
   let worker: ReturnType<typeof startCli>;
   beforeAll(async () => {
     // An API without a worker of its own: the worker process below expires its holds.
-    api = await TestService.start({ worker: 'none', holdTtlSeconds: 1, env: { REDIS_PREFIX: PREFIX } });
+    // Its own database: the worker's sweeper expires every overdue hold it finds and the metrics
+    // below count them all, so holds other test files left behind must not be there.
+    api = await TestService.start({ worker: 'none', holdTtlSeconds: 1, env: { REDIS_PREFIX: PREFIX }, ownDatabase: true });
     worker = startCli(['worker'], {
-      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_URL: api.databaseUrl,
       REDIS_URL: TEST_REDIS_URL,
       REDIS_PREFIX: PREFIX,
       METRICS_PORT: String(METRICS_PORT),
