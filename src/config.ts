@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import { Type, type Static } from 'typebox';
+import { DEFAULT_CURRENCY, isCurrency } from './domain/money.ts';
 
 /** Every setting the service reads, validated once at boot. The only reader of `process.env`. */
 const ConfigSchema = Type.Object({
@@ -24,6 +25,11 @@ const ConfigSchema = Type.Object({
   }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  CURRENCY: Type.String({
+    pattern: '^[A-Z]{3}$',
+    default: DEFAULT_CURRENCY,
+    description: 'ISO 4217 currency of products created without one',
+  }),
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
@@ -84,7 +90,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     });
     throw new ConfigError(`Invalid configuration:\n${[...new Set(problems)].join('\n')}`);
   }
-  return input as Config;
+  const config = input as Config;
+  if (!isCurrency(config.CURRENCY)) {
+    throw new ConfigError(`Invalid configuration:\n  CURRENCY: is not an ISO 4217 currency code (got "${config.CURRENCY}")`);
+  }
+  return config;
 }
 
 /** Which deployment shape the configuration asks for: each URL left unset falls back on its own. */

@@ -87,7 +87,12 @@ export async function openRuntime(config: Config, log: PinoLogger, role: 'api' |
 
 export async function openDatabase(config: Config, log: PinoLogger): Promise<DatabaseHandle> {
   if (config.DATABASE_URL) return { url: config.DATABASE_URL, close: async () => {} };
-  return openEmbeddedDatabase({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, log });
+  return openEmbeddedDatabase({
+    dataDir: config.DATA_DIR,
+    port: config.EMBEDDED_POSTGRES_PORT,
+    log,
+    currency: config.CURRENCY,
+  });
 }
 
 export function createRuntime(
@@ -206,6 +211,7 @@ export function httpDependencies(rt: Runtime): FlashsaleDeps {
     webhookSecrets: parseWebhookSecrets(rt.config.WEBHOOK_SECRET),
     readiness: rt.readiness,
     adminToken: rt.config.ADMIN_TOKEN,
+    currency: rt.config.CURRENCY,
     metrics: rt.metrics,
     holdRateLimit: holdRateLimitFrom(rt.config),
     pulse: rt.pulse,

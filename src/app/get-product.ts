@@ -4,7 +4,7 @@ import { syncMirror } from './mirror-sync.ts';
 import type { AppContext } from './ports.ts';
 import { productView, type ProductView } from './views.ts';
 
-type Catalog = Pick<ProductRow, 'id' | 'name' | 'price' | 'total_stock'>;
+type Catalog = Pick<ProductRow, 'id' | 'name' | 'price' | 'currency' | 'total_stock'>;
 
 /**
  * Product details change rarely and stock changes constantly: details are kept in process for a

@@ -1,13 +1,17 @@
 import { adjustStockRow, findProduct, insertProduct, updateProductRow } from '../adapters/postgres/products.ts';
 import { DomainError, ErrorCode, productNotFound } from '../domain/errors.ts';
+import { priceRefusal } from '../domain/money.ts';
 import { adjustmentRefusal, MAX_TOTAL_STOCK } from '../domain/stock.ts';
 import type { ProductCatalog } from './get-product.ts';
 import { syncMirror } from './mirror-sync.ts';
 import type { AppContext } from './ports.ts';
 import { productView, type ProductView } from './views.ts';
 
-/** What the operator's product use cases need: the context and the product details cache. */
-export type AdminContext = Pick<AppContext, 'pool' | 'mirror' | 'log'> & { catalog: ProductCatalog };
+/**
+ * What the operator's product use cases need: the context, the product details cache and the
+ * currency of products created without one (CURRENCY).
+ */
+export type AdminContext = Pick<AppContext, 'pool' | 'mirror' | 'log'> & { catalog: ProductCatalog; currency: string };
 
 export interface StockAdjustmentView {
   movement_id: number;
@@ -18,26 +22,35 @@ export interface StockAdjustmentView {
   product: ProductView;
 }
 
-/** Prices are kept to the cent, as the database column is. */
-const toCents = (price: number): number => Math.round(price * 100) / 100;
-
+/** Creates a product in its own currency or the default one; a price the currency cannot express is refused. */
 export async function createProduct(
   ctx: AdminContext,
-  input: { name: string; price: number; stock: number },
+  input: { name: string; price: number; stock: number; currency?: string | undefined },
 ): Promise<ProductView> {
-  const row = await insertProduct(ctx.pool, { name: input.name, price: toCents(input.price), stock: input.stock });
+  const currency = input.currency ?? ctx.currency;
+  const refusal = priceRefusal(input.price, currency);
+  if (refusal) throw refusal;
+  const row = await insertProduct(ctx.pool, { name: input.name, price: input.price, stock: input.stock, currency });
   await syncMirror(ctx, [{ productId: row.id, available: row.available, version: row.version }]);
   return productView(row, row.available);
 }
 
-/** Renames or reprices a product; its stock changes only through `adjustStock`. */
+/**
+ * Renames or reprices a product; its stock changes only through `adjustStock`. Its currency is
+ * fixed when it is created, so a new price is checked against a currency that cannot change.
+ */
 export async function updateProduct(
   ctx: AdminContext,
   id: number,
   changes: { name?: string | undefined; price?: number | undefined },
 ): Promise<ProductView> {
-  const price = changes.price === undefined ? undefined : toCents(changes.price);
-  const row = await updateProductRow(ctx.pool, id, { name: changes.name, price });
+  if (changes.price !== undefined) {
+    const product = await findProduct(ctx.pool, id);
+    if (!product) throw productNotFound(id);
+    const refusal = priceRefusal(changes.price, product.currency);
+    if (refusal) throw refusal;
+  }
+  const row = await updateProductRow(ctx.pool, id, { name: changes.name, price: changes.price });
   if (!row) throw productNotFound(id);
   // Other replicas keep their cached details for at most the catalog's few seconds.
   ctx.catalog.forget(id);

@@ -24,6 +24,7 @@ export interface OrderView {
   quantity?: number;
   items: OrderLineView[];
   amount: number;
+  currency: string;
   payment_status: PaymentStatus;
   created_at: string;
   updated_at: string;
@@ -44,6 +45,7 @@ export const orderView = (o: OrderRow): OrderView => ({
     amount: Number(l.amount),
   })),
   amount: Number(o.amount),
+  currency: o.currency,
   payment_status: o.payment_status,
   created_at: o.created_at.toISOString(),
   updated_at: o.updated_at.toISOString(),
@@ -99,14 +101,19 @@ export interface ProductView {
   id: number;
   name: string;
   price: number;
+  currency: string;
   available_stock: number;
   total_stock: number;
 }
 
-export const productView = (p: Pick<ProductRow, 'id' | 'name' | 'price' | 'total_stock'>, available: number): ProductView => ({
+export const productView = (
+  p: Pick<ProductRow, 'id' | 'name' | 'price' | 'currency' | 'total_stock'>,
+  available: number,
+): ProductView => ({
   id: p.id,
   name: p.name,
   price: Number(p.price),
+  currency: p.currency,
   available_stock: available,
   total_stock: p.total_stock,
 });

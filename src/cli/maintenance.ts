@@ -36,14 +36,14 @@ async function withRuntime<T>(config: Config, fn: (rt: Runtime) => Promise<T>): 
 }
 
 export async function migrateCommand(config: Config): Promise<void> {
-  const applied = await withPool(config, migrate);
+  const applied = await withPool(config, (pool) => migrate(pool, { currency: config.CURRENCY }));
   out(applied.length === 0 ? 'Database is up to date.' : `Applied ${applied.length} migration(s): ${applied.join(', ')}`);
 }
 
 export async function seedCommand(config: Config): Promise<void> {
   const created = await withPool(config, async (pool) => {
-    await migrate(pool);
-    return seedProducts(pool);
+    await migrate(pool, { currency: config.CURRENCY });
+    return seedProducts(pool, config.CURRENCY);
   });
   if (created.length === 0) out('Demo products already exist; nothing changed.');
   for (const p of created) out(`Created product ${p.id} "${p.name}" with stock ${p.total_stock}.`);

@@ -34,7 +34,7 @@ export async function serve(config: Config): Promise<void> {
 }
 
 async function startServing(config: Config, log: ReturnType<typeof createLogger>, rt: Runtime): Promise<void> {
-  await migrate(rt.pool);
+  await migrate(rt.pool, { currency: config.CURRENCY });
   const deps = httpDependencies(rt);
   if (deps.webhookSecrets.length === 0) {
     log.warn('WEBHOOK_SECRET is not set: payment webhooks are accepted without a signature');
@@ -71,7 +71,7 @@ export async function runWorker(config: Config): Promise<void> {
   const log = createLogger(config);
   const rt = await openRuntime(config, log, 'worker');
   try {
-    await migrate(rt.pool);
+    await migrate(rt.pool, { currency: config.CURRENCY });
   } catch (err) {
     await rt.close();
     throw err;

@@ -15,6 +15,7 @@ export const ErrorCode = {
   IdempotencyKeyInFlight: 'IDEMPOTENCY.KEY_IN_FLIGHT',
   StockBelowZero: 'STOCK.BELOW_ZERO',
   StockLimitExceeded: 'STOCK.LIMIT_EXCEEDED',
+  InvalidMoney: 'MONEY.INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -35,6 +35,8 @@ export interface FlashsaleDeps {
   readiness: ReadinessCheck[];
   /** ADMIN_TOKEN; without it the admin routes answer 403 admin-disabled. */
   adminToken?: string | undefined;
+  /** CURRENCY: the currency of products created without one; USD when absent. */
+  currency?: string | undefined;
   /** Serves /metrics and times every request when present. */
   metrics?: MetricsExporter | undefined;
   /** Per-client limit on POST /api/holds; none when absent. */

@@ -31,6 +31,8 @@ export const DOMAIN_PROBLEMS: Record<ErrorCode, ProblemKind> = {
   },
   [ErrorCode.StockBelowZero]: { status: 409, slug: 'stock-below-zero', title: 'Stock would go below zero' },
   [ErrorCode.StockLimitExceeded]: { status: 409, slug: 'stock-limit-exceeded', title: 'Total stock would exceed its limit' },
+  // A price the currency cannot express is a validation error like any other (with its `errors` list).
+  [ErrorCode.InvalidMoney]: { status: 400, slug: 'validation-error', title: 'Request is not valid' },
 };
 
 /** Problems that come from the HTTP layer itself rather than from the domain. */

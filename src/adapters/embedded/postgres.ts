@@ -16,6 +16,8 @@ export interface EmbeddedDatabaseOptions {
   dataDir: string;
   port: number;
   log: Logger;
+  /** The currency of the demo products seeded on first start. */
+  currency?: string;
 }
 
 /** A database on the embedded PostgreSQL, started by this process or found running on the same folder. */
@@ -70,7 +72,7 @@ export async function openEmbeddedDatabase(opts: EmbeddedDatabaseOptions): Promi
 
   const serverUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   try {
-    const created = await ensureDatabase(serverUrl, opts.log);
+    const created = await ensureDatabase(serverUrl, opts.log, opts.currency);
     return {
       url: `${serverUrl}/${EMBEDDED_DATABASE}`,
       owner: stopServer !== null,
@@ -173,7 +175,7 @@ async function accepts(url: string): Promise<boolean> {
 }
 
 /** Creates, migrates and seeds the service's database unless it exists. True when it created it. */
-async function ensureDatabase(serverUrl: string, log: Logger): Promise<boolean> {
+async function ensureDatabase(serverUrl: string, log: Logger, currency?: string): Promise<boolean> {
   const admin = new pg.Client({ connectionString: `${serverUrl}/postgres` });
   await admin.connect();
   try {
@@ -191,8 +193,8 @@ async function ensureDatabase(serverUrl: string, log: Logger): Promise<boolean> 
   }
   const pool = createPool({ connectionString: `${serverUrl}/${EMBEDDED_DATABASE}`, max: 1, applicationName: 'flashsale-setup' });
   try {
-    await migrate(pool);
-    const seeded = await seedProducts(pool);
+    await migrate(pool, { currency });
+    const seeded = await seedProducts(pool, currency);
     log.info({ products: seeded.length }, 'created, migrated and seeded the embedded database');
   } finally {
     await pool.end();

@@ -10,9 +10,10 @@ const MIGRATION_LOCK_ID = 7_301_112_2024;
  * Applies every numbered `.sql` file in migrations/ that has not run yet, each in its own
  * transaction, under an advisory lock so that several processes starting at once migrate once.
  * `upTo` (a number such as '002') stops after that migration, for tests that build a database as
- * an earlier version left it. Returns the names of the files it applied.
+ * an earlier version left it. `currency` (the service's CURRENCY) is what products created before
+ * currencies existed are priced in. Returns the names of the files it applied.
  */
-export async function migrate(pool: pg.Pool, opts: { upTo?: string } = {}): Promise<string[]> {
+export async function migrate(pool: pg.Pool, opts: { upTo?: string; currency?: string } = {}): Promise<string[]> {
   const files = (await readdir(MIGRATIONS_DIR))
     .filter((f) => /^\d+_.+\.sql$/.test(f))
     .filter((f) => opts.upTo === undefined || f.split('_')[0]! <= opts.upTo)
@@ -21,6 +22,7 @@ export async function migrate(pool: pg.Pool, opts: { upTo?: string } = {}): Prom
   const applied: string[] = [];
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    if (opts.currency) await client.query("select set_config('flashsale.currency', $1, false)", [opts.currency]);
     await client.query(`create table if not exists schema_migrations (
       name text primary key, applied_at timestamptz not null default now())`);
     const { rows } = await client.query<{ name: string }>('select name from schema_migrations');

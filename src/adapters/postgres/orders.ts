@@ -28,6 +28,7 @@ export interface OrderRow {
   id: number;
   hold_id: string;
   amount: string;
+  currency: string;
   payment_status: PaymentStatus;
   created_at: Date;
   updated_at: Date;

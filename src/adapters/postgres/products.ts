@@ -1,3 +1,4 @@
+import { DEFAULT_CURRENCY } from '../../domain/money.ts';
 import type { Db } from './db.ts';
 import { sql } from './db.ts';
 
@@ -15,6 +16,7 @@ export interface ProductRow {
   id: number;
   name: string;
   price: string;
+  currency: string;
   total_stock: number;
   available: number;
   version: number;
@@ -56,13 +58,19 @@ export async function readStockFigures(db: Db, ids: number[] | null = null): Pro
   return rows;
 }
 
-export async function insertProduct(db: Db, p: { name: string; price: number | string; stock: number }): Promise<ProductRow> {
-  const { rows } = await db.query<ProductRow>(SQL.insert, [p.name, p.price, p.stock]);
+export async function insertProduct(
+  db: Db,
+  p: { name: string; price: number | string; stock: number; currency?: string },
+): Promise<ProductRow> {
+  const { rows } = await db.query<ProductRow>(SQL.insert, [p.name, p.price, p.stock, p.currency ?? DEFAULT_CURRENCY]);
   return rows[0]!;
 }
 
-export async function seedProducts(db: Db): Promise<{ id: number; name: string; total_stock: number }[]> {
-  const { rows } = await db.query(SQL.seed);
+export async function seedProducts(
+  db: Db,
+  currency: string = DEFAULT_CURRENCY,
+): Promise<{ id: number; name: string; total_stock: number }[]> {
+  const { rows } = await db.query(SQL.seed, [currency]);
   return rows;
 }
 

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { MAX_TOTAL_STOCK } from '../../domain/stock.ts';
-import { Id, PageOf, PageQuery, Timestamp } from './common.ts';
+import { MAX_PRICE } from '../../domain/money.ts';
+import { Currency, Id, PageOf, PageQuery, Timestamp } from './common.ts';
 import { Hold } from './holds.ts';
 import { Order, PaymentStatus } from './orders.ts';
 import { Product } from './products.ts';
@@ -8,14 +9,17 @@ import { Product } from './products.ts';
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Shown to buyers.' });
 const Price = Type.Number({
   minimum: 0,
-  maximum: 9_999_999_999.99,
-  description: 'Unit price in the shop currency; kept to the cent (rounded to two decimals).',
+  maximum: MAX_PRICE,
+  description:
+    "Unit price in the product's currency, with at most its minor unit's decimals (USD 0.01, JPY 1, KWD 0.001): " +
+    'more is 400 validation-error, never rounded.',
 });
 
 export const CreateProductBody = Type.Object(
   {
     name: Name,
     price: Price,
+    currency: Type.Optional({ ...Currency, description: 'ISO 4217 currency code; CURRENCY (default USD) when absent.' }),
     stock: Type.Integer({ minimum: 0, maximum: MAX_TOTAL_STOCK, description: 'Initial units, all available.' }),
   },
   { additionalProperties: false },

@@ -20,6 +20,9 @@ export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
 
 export const Timestamp = Type.String({ format: 'date-time' });
 
+/** An ISO 4217 currency code; amounts in it have exactly its minor unit's decimals (USD 2, JPY 0, KWD 3). */
+export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code.' });
+
 /** Problem responses for the given statuses, for a route's `response` schema. */
 export const problems = (...statuses: number[]): Record<number, typeof Problem> =>
   Object.fromEntries(statuses.map((s) => [s, Problem]));

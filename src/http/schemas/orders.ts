@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Id, Timestamp } from './common.ts';
+import { Currency, Id, Timestamp } from './common.ts';
 
 export const CreateOrderBody = Type.Object({
   hold_id: Type.String({ minLength: 1, maxLength: 64, description: 'An active hold to turn into an order.' }),
@@ -22,7 +22,8 @@ export const Order = Type.Object({
   product_id: Type.Optional(Type.Integer({ description: 'One-line orders only: the product of their line.' })),
   quantity: Type.Optional(Type.Integer({ description: 'One-line orders only: the quantity of their line.' })),
   items: Type.Array(OrderLine, { description: 'The lines of the hold, each priced when the order was created.' }),
-  amount: Type.Number({ description: "The sum of the lines' amounts, two decimals." }),
+  amount: Type.Number({ description: "The sum of the lines' amounts, exact, in `currency`." }),
+  currency: Currency,
   payment_status: PaymentStatus,
   created_at: Timestamp,
   updated_at: Timestamp,

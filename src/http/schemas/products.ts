@@ -1,12 +1,13 @@
 import { Type } from 'typebox';
-import { Id, PageOf } from './common.ts';
+import { Currency, Id, PageOf } from './common.ts';
 
 export const ProductParams = Type.Object({ id: Id });
 
 export const Product = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
-  price: Type.Number({ description: 'Unit price in the shop currency, two decimals.' }),
+  price: Type.Number({ description: "Unit price in `currency`, with at most the currency's decimals (its minor unit)." }),
+  currency: Currency,
   available_stock: Type.Integer({ description: 'Units that can still be held, from the Redis mirror.' }),
   total_stock: Type.Integer({ description: 'Units available, held and ordered (not failed) together.' }),
 });

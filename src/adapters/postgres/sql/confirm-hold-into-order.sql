@@ -1,6 +1,7 @@
 -- Turns a live active hold into an order: confirms the hold, inserts the order and one order line
 -- per hold line, each priced from its product now (unit_price, amount = unit_price * quantity); the
--- order's amount is the sum of its lines. Stock moves from held to ordered, so `available` does
+-- order's amount is the sum of its lines, in its products' one currency. Stock moves from held
+-- to ordered, so `available` does
 -- not change and no product row is locked.
 -- $1 hold id
 -- Returns the new order with its lines (`items`, json, in the hold's line order), or no row when
@@ -11,17 +12,17 @@ with h as (
    where id = $1::uuid and status = 'active' and expires_at > clock_timestamp()
   returning id
 ), l as (
-  select hl.product_id, hl.line_no, hl.quantity, p.price as unit_price, p.price * hl.quantity as amount
+  select hl.product_id, hl.line_no, hl.quantity, p.price as unit_price, p.price * hl.quantity as amount, p.currency
     from h join hold_lines hl on hl.hold_id = h.id join products p on p.id = hl.product_id
 ), o as (
-  insert into orders (hold_id, amount)
-  select h.id, (select sum(amount) from l) from h
-  returning id, hold_id, amount, payment_status, created_at, updated_at
+  insert into orders (hold_id, amount, currency)
+  select h.id, (select sum(amount) from l), (select min(currency) from l) from h
+  returning id, hold_id, amount, currency, payment_status, created_at, updated_at
 ), ol as (
   insert into order_lines (order_id, product_id, line_no, quantity, unit_price, amount)
   select o.id, l.product_id, l.line_no, l.quantity, l.unit_price, l.amount from o, l
 )
-select o.id, o.hold_id, o.amount, o.payment_status, o.created_at, o.updated_at,
+select o.id, o.hold_id, o.amount, o.currency, o.payment_status, o.created_at, o.updated_at,
        (select json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity,
                                           'unit_price', l.unit_price, 'amount', l.amount) order by l.line_no)
           from l) as items

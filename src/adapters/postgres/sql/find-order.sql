@@ -1,6 +1,6 @@
 -- One order by id ($1) or by its hold ($2); pass null for the other. With its lines (`items`, json,
 -- in the hold's line order, each with unit_price and amount). The caller may append `for update`.
-select id, hold_id, amount, payment_status, created_at, updated_at,
+select id, hold_id, amount, currency, payment_status, created_at, updated_at,
        (select json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity,
                                           'unit_price', l.unit_price, 'amount', l.amount) order by l.line_no)
           from order_lines l where l.order_id = orders.id) as items

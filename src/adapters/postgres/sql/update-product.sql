@@ -5,4 +5,4 @@
 update products
    set name = coalesce($2::text, name), price = coalesce($3::numeric, price), updated_at = now()
  where id = $1::bigint
-returning id, name, price, total_stock, available, version, created_at, updated_at
+returning id, name, price, currency, total_stock, available, version, created_at, updated_at

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { DEFAULT_CURRENCY } from '../../../domain/money.ts';
 import { listHolds, listMovements, listOrders } from '../../../app/listings.ts';
 import { adjustStock, createProduct, updateProduct } from '../../../app/manage-products.ts';
 import { ADMIN_SECURITY, requireAdminToken } from '../../plugins/admin-auth.ts';
@@ -21,7 +22,8 @@ import { contextFor } from '../../request-context.ts';
 /** The operator's API under /api/admin, every route behind the admin token. */
 const admin: FastifyPluginAsyncTypebox = async (app) => {
   const { catalog } = app.flashsale;
-  const adminCtx = (request: FastifyRequest) => ({ ...contextFor(request), catalog });
+  const currency = app.flashsale.currency ?? DEFAULT_CURRENCY;
+  const adminCtx = (request: FastifyRequest) => ({ ...contextFor(request), catalog, currency });
   // Encapsulated: this hook guards the routes of this plugin only.
   app.addHook('onRequest', requireAdminToken(app.flashsale.adminToken));
   const common = { tags: ['admin'], security: ADMIN_SECURITY };
