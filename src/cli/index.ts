@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { EmbeddedPostgresError } from '../adapters/embedded/server.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { check, migrateCommand, reconcileCommand, seedCommand } from './maintenance.ts';
+import { openapiCommand, OPENAPI_HELP } from './openapi.ts';
 import { runWorker, serveCommand } from './serve.ts';
 import { simulate, SIMULATE_HELP } from './simulate.ts';
 
@@ -48,6 +49,11 @@ const commands: Record<string, Command> = {
     summary: 'verify the invariants against the live database and Redis (exit 1 on a violation)',
     help: 'Checks available + held + ordered = total stock, available >= 0 and Redis = database for every product.',
     run: () => check(loadConfig()),
+  },
+  openapi: {
+    summary: 'print the OpenAPI document (no database needed)',
+    help: OPENAPI_HELP,
+    run: (args) => openapiCommand(args),
   },
   simulate: {
     summary: 'play a flash sale against a running service and report speed and invariants',

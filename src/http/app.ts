@@ -24,6 +24,7 @@ import health, { type ReadinessCheck } from './routes/health/index.ts';
 import holds from './routes/holds/index.ts';
 import orders from './routes/orders/index.ts';
 import payments from './routes/payments/index.ts';
+import problemPages from './routes/problems/index.ts';
 import products from './routes/products/index.ts';
 import { schemaValidatorCompiler } from './validation.ts';
 
@@ -100,5 +101,6 @@ export async function buildApp(deps: FlashsaleDeps, opts: { logger?: FastifyBase
   await app.register(payments);
   await app.register(admin);
   await app.register(dashboard);
+  await app.register(problemPages);
   return app;
 }

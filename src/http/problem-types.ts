@@ -1,7 +1,11 @@
 import { ErrorCode } from '../domain/errors.ts';
 
-/** Problem type URIs are `${PROBLEM_BASE}<slug>`; the slugs are a stable contract (docs/errors.md). */
-export const PROBLEM_BASE = 'https://flashsale.dev/problems/';
+/**
+ * Problem type URIs are `${PROBLEM_BASE}<slug>`; the slugs are a stable contract (docs/errors.md).
+ * A relative reference (RFC 9457 3.1.1): resolved against the API's own URL it names the page the
+ * service serves about that problem, whatever host the service is reached by.
+ */
+export const PROBLEM_BASE = '/problems/';
 
 export interface ProblemKind {
   status: number;
@@ -44,7 +48,6 @@ export const HTTP_PROBLEMS = {
   adminDisabled: { status: 403, slug: 'admin-disabled', title: 'The admin API is disabled' },
   invalidSignature: { status: 401, slug: 'invalid-signature', title: 'Webhook signature is missing or invalid' },
   notFound: { status: 404, slug: 'not-found', title: 'No such resource' },
-  methodNotAllowed: { status: 405, slug: 'method-not-allowed', title: 'Method not allowed' },
   requestTimeout: { status: 408, slug: 'request-timeout', title: 'Request took too long to arrive' },
   payloadTooLarge: { status: 413, slug: 'payload-too-large', title: 'Body is too large' },
   uriTooLong: { status: 414, slug: 'uri-too-long', title: 'URL is too long' },

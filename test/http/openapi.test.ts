@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { openapiDocument } from '../../src/cli/openapi.ts';
+import { clientTypes } from '../helpers/client-types.ts';
+import { openapiGaps } from '../../src/http/openapi-gaps.ts';
 import { missingSchemas } from '../../src/http/plugins/route-schemas.ts';
 import { TestService } from '../helpers/service.ts';
 
@@ -61,6 +65,62 @@ describe('OpenAPI document and route schemas', () => {
     // The admin routes say how to authenticate.
     expect(res.body.components.securitySchemes.adminToken).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(res.body.paths['/api/admin/holds'].get.security).toEqual([{ adminToken: [] }]);
+  });
+
+  it('every operation has an operationId, a security declaration, examples of its bodies and (under /api) a 4xx', async () => {
+    const res = await svc.get('/openapi.json');
+    expect(openapiGaps(res.body)).toEqual([]);
+    const ids = Object.values<Record<string, { operationId: string }>>(res.body.paths).flatMap((item) =>
+      Object.values(item).map((op) => op.operationId),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(res.body.paths['/api/holds'].post.security).toEqual([]);
+    expect(res.body.paths['/api/payments/webhook'].post.security).toEqual([
+      { webhookId: [], webhookTimestamp: [], webhookSignature: [] },
+    ]);
+    expect(res.body.components.securitySchemes.webhookSignature).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'webhook-signature',
+    });
+    expect(res.body.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(res.body.info.license.name).toBe('MIT');
+    expect(res.body.paths['/api/holds'].post.responses['409'].content['application/problem+json'].schema.examples[0].type).toBe(
+      '/problems/insufficient-stock',
+    );
+  });
+
+  it('the gap check names each missing piece', () => {
+    const gaps = openapiGaps({
+      paths: {
+        '/api/things': {
+          post: {
+            requestBody: { content: { 'application/json': { schema: {} } } },
+            responses: { '201': { content: { 'application/json': { schema: {} } } } },
+          },
+          get: {
+            operationId: 'listThings',
+            security: [],
+            responses: { '200': { content: { 'application/json': { schema: { examples: [[]] } } } } },
+          },
+        },
+        '/health/other': { get: { operationId: 'other', security: [], responses: { '200': { description: 'ok' } } } },
+      },
+    });
+    expect(gaps).toEqual([
+      'GET /api/things: no 4xx response (problems(400, ...) in schema.response)',
+      'POST /api/things: no operationId (schema.operationId, a camelCase verb such as getProduct)',
+      'POST /api/things: no security (schema.security: PUBLIC_SECURITY, ADMIN_SECURITY or WEBHOOK_SECURITY)',
+      'POST /api/things: request body application/json has no example (examples: [...] on its schema)',
+      'POST /api/things: response 201 application/json has no example (examples: [...] on its schema)',
+      'POST /api/things: no 4xx response (problems(400, ...) in schema.response)',
+    ]);
+  });
+
+  it('the typed client is generated from this very document (else: npm run generate:client)', async () => {
+    const committed = await readFile(new URL('../../src/client/schema.ts', import.meta.url), 'utf8');
+    const regenerated = await clientTypes(await openapiDocument());
+    expect(regenerated === committed, 'src/client/schema.ts is out of date: run `npm run generate:client`').toBe(true);
   });
 
   it('serves Swagger UI at /docs', async () => {

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import { DomainError, ErrorCode } from '../../domain/errors.ts';
 import { HTTP_PROBLEMS } from '../problem-types.ts';
-import { Problem } from '../schemas/common.ts';
+import { problems } from '../schemas/common.ts';
 import { sendProblem } from './problem.ts';
 import { addResponses, hookList, isOneOf } from './route-hooks.ts';
 
@@ -139,7 +139,7 @@ async function idempotencyKey(app: FastifyInstance, opts: { routes: string[] }):
     schema.headers = declared?.properties
       ? { ...declared, properties: { ...declared.properties, ...IdempotencyKeyHeaders.properties } }
       : IdempotencyKeyHeaders;
-    addResponses(route, { 409: Problem, 422: Problem, 503: Problem });
+    addResponses(route, problems(409, 422, 503));
     route.preHandler = [...hookList(route.preHandler), claimKey] as typeof route.preHandler;
     route.onSend = [...hookList(route.onSend), recordResponse] as typeof route.onSend;
   });

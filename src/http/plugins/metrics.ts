@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
+import { PUBLIC_SECURITY } from '../schemas/common.ts';
+
+const METRICS_EXAMPLE =
+  '# HELP flashsale_holds_placed_total Holds placed\n# TYPE flashsale_holds_placed_total counter\nflashsale_holds_placed_total 42\n';
 
 /**
  * GET /metrics in the Prometheus text format, and a latency observation for every request,
@@ -21,10 +25,15 @@ async function metrics(app: FastifyInstance): Promise<void> {
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getMetrics',
+        security: PUBLIC_SECURITY,
         summary: 'Prometheus metrics',
         description: 'Request latency, holds, expiries and their lag, orders, webhooks, stock, mirror repairs, queue depth.',
         response: {
-          200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } },
+          200: {
+            description: 'Prometheus text exposition format',
+            content: { 'text/plain': { schema: Type.String({ examples: [METRICS_EXAMPLE] }) } },
+          },
         },
       },
     },

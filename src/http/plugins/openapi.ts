@@ -13,8 +13,12 @@ async function openapi(app: FastifyInstance): Promise<void> {
         version: '0.1.0',
         description:
           'Sells limited stock under extreme concurrency without ever overselling. Errors are ' +
-          'application/problem+json (RFC 9457) with a stable `type`.',
+          'application/problem+json (RFC 9457) with a stable `type`, a path on this service that answers a page ' +
+          'about it. Prices and amounts are exact decimals in the ISO 4217 `currency` they come with.',
+        license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       },
+      // Relative: the service that serves this document, whatever host it is reached by.
+      servers: [{ url: '/', description: 'The service that serves this document (`npm start`: http://localhost:3000)' }],
       tags: [
         { name: 'products', description: 'Products and their available stock' },
         { name: 'holds', description: 'Short reservations of stock' },
@@ -22,9 +26,29 @@ async function openapi(app: FastifyInstance): Promise<void> {
         { name: 'payments', description: 'Payment provider webhooks' },
         { name: 'operations', description: 'Health and metrics' },
         { name: 'admin', description: "The operator's API, behind Authorization: Bearer <ADMIN_TOKEN>" },
+        { name: 'problems', description: 'Pages about the problem types of error responses' },
       ],
       components: {
-        securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN setting' } },
+        securitySchemes: {
+          adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN setting' },
+          // Standard Webhooks: the three headers together, an HMAC-SHA256 of `id.timestamp.body`
+          // with WEBHOOK_SECRET. OpenAPI has no HMAC scheme, so each header is an apiKey.
+          webhookId: { type: 'apiKey', in: 'header', name: 'webhook-id', description: 'Standard Webhooks message id' },
+          webhookTimestamp: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'webhook-timestamp',
+            description: 'Standard Webhooks timestamp, in seconds; five minutes of tolerance',
+          },
+          webhookSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'webhook-signature',
+            description:
+              'Standard Webhooks signature `v1,<base64 HMAC-SHA256 of id.timestamp.body>` with WEBHOOK_SECRET; ' +
+              'required when WEBHOOK_SECRET is set',
+          },
+        },
       },
     },
   });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HTTP_PROBLEMS } from '../problem-types.ts';
-import { Problem } from '../schemas/common.ts';
+import { problems } from '../schemas/common.ts';
 import { sendProblem } from './problem.ts';
 import { addResponses, hookList, isOneOf } from './route-hooks.ts';
 
@@ -57,7 +57,7 @@ async function rateLimit(app: FastifyInstance, opts: { routes: string[]; limit: 
 
   app.addHook('onRoute', (route) => {
     if (!isOneOf(route, routes)) return;
-    addResponses(route, { 429: Problem });
+    addResponses(route, problems(429));
     route.onRequest = [...hookList(route.onRequest), check] as typeof route.onRequest;
   });
 }

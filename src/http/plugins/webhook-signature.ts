@@ -13,6 +13,12 @@ export const WEBHOOK_REPLAY_WINDOW_SECONDS = 10 * 60;
 const seenIds = new WeakMap<FastifyRequest, string>();
 
 /**
+ * The OpenAPI security requirement of the webhook: the three Standard Webhooks headers together
+ * (schemes declared in plugins/openapi.ts). Checked only when WEBHOOK_SECRET is set.
+ */
+export const WEBHOOK_SECURITY = [{ webhookId: [], webhookTimestamp: [], webhookSignature: [] }];
+
+/**
  * Standard Webhooks verification (HMAC-SHA256 over `id.timestamp.body`, five minutes' tolerance)
  * against each configured secret in turn, so a secret can be rotated without downtime, then a
  * replay check: a `webhook-id` already accepted within the window is refused. No secrets means no

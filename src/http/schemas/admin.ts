@@ -2,9 +2,9 @@ import { Type } from 'typebox';
 import { MAX_TOTAL_STOCK } from '../../domain/stock.ts';
 import { MAX_PRICE } from '../../domain/money.ts';
 import { Currency, Id, PageOf, PageQuery, Timestamp } from './common.ts';
-import { Hold } from './holds.ts';
-import { Order, PaymentStatus } from './orders.ts';
-import { Product } from './products.ts';
+import { Hold, HOLD_EXAMPLE } from './holds.ts';
+import { Order, ORDER_EXAMPLE, PaymentStatus } from './orders.ts';
+import { Product, PRODUCT_EXAMPLE } from './products.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Shown to buyers.' });
 const Price = Type.Number({
@@ -22,7 +22,7 @@ export const CreateProductBody = Type.Object(
     currency: Type.Optional({ ...Currency, description: 'ISO 4217 currency code; CURRENCY (default USD) when absent.' }),
     stock: Type.Integer({ minimum: 0, maximum: MAX_TOTAL_STOCK, description: 'Initial units, all available.' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'Limited Sneakers', price: 129, currency: 'EUR', stock: 50 }] },
 );
 
 export const UpdateProductBody = Type.Object(
@@ -31,6 +31,7 @@ export const UpdateProductBody = Type.Object(
     additionalProperties: false,
     minProperties: 1,
     description: 'Name and/or price. Stock changes only through stock adjustments.',
+    examples: [{ name: 'Flash Sale Item (last units)', price: 39.99 }],
   },
 );
 
@@ -44,52 +45,87 @@ export const StockAdjustmentBody = Type.Object(
     }),
     reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Why, for the audit trail.' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ delta: 50, reason: 'restock from warehouse' }] },
 );
 
-export const StockAdjustment = Type.Object({
-  movement_id: Type.Integer(),
-  product_id: Type.Integer(),
-  delta: Type.Integer(),
-  reason: Type.String(),
-  available_after: Type.Integer(),
-  product: Product,
-});
-
-export const Movement = Type.Object({
-  id: Type.Integer(),
-  product_id: Type.Integer(),
-  delta: Type.Integer({ description: 'Change of available stock: negative when units left it.' }),
-  reason: Type.Union([
-    Type.Literal('initial'),
-    Type.Literal('hold'),
-    Type.Literal('hold_released'),
-    Type.Literal('hold_expired'),
-    Type.Literal('payment_failed'),
-    Type.Literal('adjustment'),
-  ]),
-  note: Type.Union([Type.String(), Type.Null()], { description: "The operator's reason of an adjustment." }),
-  hold_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
-  order_id: Type.Union([Type.Integer(), Type.Null()]),
-  available_after: Type.Integer(),
-  version: Type.Integer(),
-  created_at: Timestamp,
-});
-
-export const AdminHold = Type.Object({
-  ...Hold.properties,
-  ended_by: Type.Union(
-    [
-      Type.Literal('order'),
-      Type.Literal('client'),
-      Type.Literal('job'),
-      Type.Literal('sweeper'),
-      Type.Literal('request'),
-      Type.Null(),
+export const StockAdjustment = Type.Object(
+  {
+    movement_id: Type.Integer(),
+    product_id: Type.Integer(),
+    delta: Type.Integer(),
+    reason: Type.String(),
+    available_after: Type.Integer(),
+    product: Product,
+  },
+  {
+    examples: [
+      {
+        movement_id: 7,
+        product_id: 1,
+        delta: 50,
+        reason: 'restock from warehouse',
+        available_after: 150,
+        product: { ...PRODUCT_EXAMPLE, available_stock: 150, total_stock: 150 },
+      },
     ],
-    { description: 'What ended the hold: an order, the client, the expiry job, the sweeper or a request.' },
-  ),
-});
+  },
+);
+
+const MOVEMENT_EXAMPLE = {
+  id: 7,
+  product_id: 1,
+  delta: 50,
+  reason: 'adjustment' as const,
+  note: 'restock from warehouse',
+  hold_id: null,
+  order_id: null,
+  available_after: 150,
+  version: 12,
+  created_at: '2026-12-01T12:00:00.000Z',
+};
+
+export const Movement = Type.Object(
+  {
+    id: Type.Integer(),
+    product_id: Type.Integer(),
+    delta: Type.Integer({ description: 'Change of available stock: negative when units left it.' }),
+    reason: Type.Union([
+      Type.Literal('initial'),
+      Type.Literal('hold'),
+      Type.Literal('hold_released'),
+      Type.Literal('hold_expired'),
+      Type.Literal('payment_failed'),
+      Type.Literal('adjustment'),
+    ]),
+    note: Type.Union([Type.String(), Type.Null()], { description: "The operator's reason of an adjustment." }),
+    hold_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    order_id: Type.Union([Type.Integer(), Type.Null()]),
+    available_after: Type.Integer(),
+    version: Type.Integer(),
+    created_at: Timestamp,
+  },
+  { examples: [MOVEMENT_EXAMPLE] },
+);
+
+const ADMIN_HOLD_EXAMPLE = { ...HOLD_EXAMPLE, ended_by: null };
+
+export const AdminHold = Type.Object(
+  {
+    ...Hold.properties,
+    ended_by: Type.Union(
+      [
+        Type.Literal('order'),
+        Type.Literal('client'),
+        Type.Literal('job'),
+        Type.Literal('sweeper'),
+        Type.Literal('request'),
+        Type.Null(),
+      ],
+      { description: 'What ended the hold: an order, the client, the expiry job, the sweeper or a request.' },
+    ),
+  },
+  { examples: [ADMIN_HOLD_EXAMPLE] },
+);
 
 export const HoldListQuery = Type.Object({
   ...PageQuery.properties,
@@ -103,7 +139,7 @@ export const OrderListQuery = Type.Object({
   product_id: Type.Optional(Id),
 });
 
-export const MovementPage = PageOf(Movement);
-export const HoldPage = PageOf(AdminHold);
-export const OrderPage = PageOf(Order);
+export const MovementPage = PageOf(Movement, MOVEMENT_EXAMPLE);
+export const HoldPage = PageOf(AdminHold, ADMIN_HOLD_EXAMPLE);
+export const OrderPage = PageOf(Order, ORDER_EXAMPLE);
 export { Order };

@@ -9,38 +9,65 @@ const Quantity = Type.Integer({ minimum: 1, maximum: MAX_HOLD_QUANTITY, descript
 export const HoldLine = Type.Object({ product_id: Id, quantity: Quantity });
 
 /** One product (`product_id`, `quantity`), or a cart (`items`); never both. */
-export const PlaceHoldBody = Type.Union([
-  Type.Object(
-    { product_id: Id, quantity: Quantity },
-    { not: { required: ['items'] }, title: 'One product', description: 'A hold of one product: a cart of one line.' },
-  ),
-  Type.Object(
-    {
-      items: Type.Array(HoldLine, {
-        minItems: 1,
-        maxItems: MAX_CART_LINES,
-        description: `1 to ${MAX_CART_LINES} lines, each product at most once (a repeated product is 400 duplicate-product).`,
-      }),
-    },
-    {
-      not: { anyOf: [{ required: ['product_id'] }, { required: ['quantity'] }] },
-      title: 'Cart',
-      description: 'Every line is reserved, or none.',
-    },
-  ),
-]);
+export const PlaceHoldBody = Type.Union(
+  [
+    Type.Object(
+      { product_id: Id, quantity: Quantity },
+      { not: { required: ['items'] }, title: 'One product', description: 'A hold of one product: a cart of one line.' },
+    ),
+    Type.Object(
+      {
+        items: Type.Array(HoldLine, {
+          minItems: 1,
+          maxItems: MAX_CART_LINES,
+          description: `1 to ${MAX_CART_LINES} lines, each product at most once (a repeated product is 400 duplicate-product).`,
+        }),
+      },
+      {
+        not: { anyOf: [{ required: ['product_id'] }, { required: ['quantity'] }] },
+        title: 'Cart',
+        description: 'Every line is reserved, or none.',
+      },
+    ),
+  ],
+  {
+    examples: [
+      { product_id: 1, quantity: 2 },
+      {
+        items: [
+          { product_id: 1, quantity: 2 },
+          { product_id: 2, quantity: 1 },
+        ],
+      },
+    ],
+  },
+);
 
 export const HoldParams = Type.Object({
   hold_id: Type.String({ minLength: 1, maxLength: 64, description: 'The hold id (a UUID).' }),
 });
 
-export const Hold = Type.Object({
-  hold_id: Type.String({ format: 'uuid' }),
-  product_id: Type.Optional(Type.Integer({ description: 'One-line holds only: the product of their line.' })),
-  quantity: Type.Optional(Type.Integer({ description: 'One-line holds only: the quantity of their line.' })),
-  items: Type.Array(HoldLine, { description: 'The lines, in the order they were asked for.' }),
-  status: Type.Union([Type.Literal('active'), Type.Literal('confirmed'), Type.Literal('expired'), Type.Literal('released')]),
-  expires_at: Timestamp,
-  created_at: Timestamp,
-  ended_at: Type.Union([Timestamp, Type.Null()]),
-});
+export const HOLD_EXAMPLE = {
+  hold_id: '6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30',
+  product_id: 1,
+  quantity: 2,
+  items: [{ product_id: 1, quantity: 2 }],
+  status: 'active' as const,
+  expires_at: '2026-12-01T12:02:00.000Z',
+  created_at: '2026-12-01T12:00:00.000Z',
+  ended_at: null,
+};
+
+export const Hold = Type.Object(
+  {
+    hold_id: Type.String({ format: 'uuid' }),
+    product_id: Type.Optional(Type.Integer({ description: 'One-line holds only: the product of their line.' })),
+    quantity: Type.Optional(Type.Integer({ description: 'One-line holds only: the quantity of their line.' })),
+    items: Type.Array(HoldLine, { description: 'The lines, in the order they were asked for.' }),
+    status: Type.Union([Type.Literal('active'), Type.Literal('confirmed'), Type.Literal('expired'), Type.Literal('released')]),
+    expires_at: Timestamp,
+    created_at: Timestamp,
+    ended_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { examples: [HOLD_EXAMPLE] },
+);

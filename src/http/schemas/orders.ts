@@ -1,30 +1,47 @@
 import { Type } from 'typebox';
 import { Currency, Id, Timestamp } from './common.ts';
 
-export const CreateOrderBody = Type.Object({
-  hold_id: Type.String({ minLength: 1, maxLength: 64, description: 'An active hold to turn into an order.' }),
-});
+export const CreateOrderBody = Type.Object(
+  { hold_id: Type.String({ minLength: 1, maxLength: 64, description: 'An active hold to turn into an order.' }) },
+  { examples: [{ hold_id: '6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30' }] },
+);
 
 export const OrderParams = Type.Object({ order_id: Id });
 
 export const PaymentStatus = Type.Union([Type.Literal('created'), Type.Literal('paid'), Type.Literal('failed')]);
 
+export const ORDER_EXAMPLE = {
+  order_id: 1,
+  hold_id: '6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30',
+  product_id: 1,
+  quantity: 2,
+  items: [{ product_id: 1, quantity: 2, unit_price: 49.99, amount: 99.98 }],
+  amount: 99.98,
+  currency: 'USD',
+  payment_status: 'created' as const,
+  created_at: '2026-12-01T12:01:00.000Z',
+  updated_at: '2026-12-01T12:01:00.000Z',
+};
+
 export const OrderLine = Type.Object({
   product_id: Type.Integer(),
   quantity: Type.Integer(),
   unit_price: Type.Number({ description: "The product's price when the order was created." }),
-  amount: Type.Number({ description: 'Unit price times quantity, two decimals.' }),
+  amount: Type.Number({ description: 'Unit price times quantity, exact.' }),
 });
 
-export const Order = Type.Object({
-  order_id: Type.Integer(),
-  hold_id: Type.String({ format: 'uuid' }),
-  product_id: Type.Optional(Type.Integer({ description: 'One-line orders only: the product of their line.' })),
-  quantity: Type.Optional(Type.Integer({ description: 'One-line orders only: the quantity of their line.' })),
-  items: Type.Array(OrderLine, { description: 'The lines of the hold, each priced when the order was created.' }),
-  amount: Type.Number({ description: "The sum of the lines' amounts, exact, in `currency`." }),
-  currency: Currency,
-  payment_status: PaymentStatus,
-  created_at: Timestamp,
-  updated_at: Timestamp,
-});
+export const Order = Type.Object(
+  {
+    order_id: Type.Integer(),
+    hold_id: Type.String({ format: 'uuid' }),
+    product_id: Type.Optional(Type.Integer({ description: 'One-line orders only: the product of their line.' })),
+    quantity: Type.Optional(Type.Integer({ description: 'One-line orders only: the quantity of their line.' })),
+    items: Type.Array(OrderLine, { description: 'The lines of the hold, each priced when the order was created.' }),
+    amount: Type.Number({ description: "The sum of the lines' amounts, exact, in `currency`." }),
+    currency: Currency,
+    payment_status: PaymentStatus,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { examples: [ORDER_EXAMPLE] },
+);

@@ -33,6 +33,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'createProduct',
         summary: 'Create a product with its initial stock',
         body: CreateProductBody,
         response: { 201: Product, ...problems(400, 401, 403, 413, 415) },
@@ -49,6 +50,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'updateProduct',
         summary: 'Rename or reprice a product',
         params: ProductParams,
         body: UpdateProductBody,
@@ -63,6 +65,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'adjustStock',
         summary: 'Restock (delta > 0) or write off (delta < 0) units',
         description:
           'Available and total stock move together in one conditional update, recorded as an ' +
@@ -83,6 +86,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'listStockMovements',
         summary: "A product's stock movements (audit trail), newest first",
         params: ProductParams,
         querystring: PageQuery,
@@ -97,6 +101,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'listHolds',
         summary: 'Holds, newest first, optionally by status and product',
         querystring: HoldListQuery,
         response: { 200: HoldPage, ...problems(400, 401, 403) },
@@ -113,6 +118,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'listOrders',
         summary: 'Orders, newest first, optionally by payment status and product',
         querystring: OrderListQuery,
         response: { 200: OrderPage, ...problems(400, 401, 403) },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { PUBLIC_SECURITY } from '../../schemas/common.ts';
 
 /** One dependency's readiness check: resolves when it answers, rejects when it does not. */
 export interface ReadinessCheck {
@@ -7,17 +8,32 @@ export interface ReadinessCheck {
   check: () => Promise<unknown>;
 }
 
-const HealthStatus = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
-  checks: Type.Optional(Type.Record(Type.String(), Type.String())),
-});
+const HealthStatus = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+    checks: Type.Optional(Type.Record(Type.String(), Type.String())),
+  },
+  { examples: [{ status: 'ok', checks: { postgres: 'ok', redis: 'ok', queue: 'ok' } }] },
+);
+const Unavailable = {
+  ...HealthStatus,
+  examples: [{ status: 'unavailable', checks: { postgres: 'unavailable', redis: 'ok', queue: 'ok' } }],
+};
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health/live',
-    { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: HealthStatus } } },
+    {
+      schema: {
+        tags: ['operations'],
+        operationId: 'getLiveness',
+        security: PUBLIC_SECURITY,
+        summary: 'The process is up',
+        response: { 200: HealthStatus },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -26,8 +42,10 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getReadiness',
+        security: PUBLIC_SECURITY,
         summary: 'PostgreSQL, Redis and the queue answer',
-        response: { 200: HealthStatus, 503: HealthStatus },
+        response: { 200: HealthStatus, 503: Unavailable },
       },
     },
     async (request, reply) => {

@@ -4,7 +4,7 @@ import { placeHold } from '../../../app/place-hold.ts';
 import { releaseHold } from '../../../app/release-hold.ts';
 import { holdView } from '../../../app/views.ts';
 import { holdNotFound } from '../../../domain/errors.ts';
-import { problems } from '../../schemas/common.ts';
+import { problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
 import { Hold, HoldParams, PlaceHoldBody } from '../../schemas/holds.ts';
 import { isUuid } from '../../uuid.ts';
 import { contextFor } from '../../request-context.ts';
@@ -17,6 +17,8 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['holds'],
+        operationId: 'placeHold',
+        security: PUBLIC_SECURITY,
         summary: 'Reserve stock of one product, or of every line of a cart, for a few minutes',
         description:
           'All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would ' +
@@ -47,6 +49,8 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['holds'],
+        operationId: 'getHold',
+        security: PUBLIC_SECURITY,
         summary: 'A hold with its current status',
         params: HoldParams,
         response: { 200: Hold, ...problems(400, 404) },
@@ -60,6 +64,8 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['holds'],
+        operationId: 'releaseHold',
+        security: PUBLIC_SECURITY,
         summary: 'Release an active hold early; its stock comes back',
         params: HoldParams,
         response: { 200: Hold, ...problems(400, 404, 409) },

@@ -3,7 +3,7 @@ import { createOrder } from '../../../app/create-order.ts';
 import { getOrder } from '../../../app/get-order.ts';
 import { orderView } from '../../../app/views.ts';
 import { holdNotFound } from '../../../domain/errors.ts';
-import { problems } from '../../schemas/common.ts';
+import { problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
 import { CreateOrderBody, Order, OrderParams } from '../../schemas/orders.ts';
 import { isUuid } from '../../uuid.ts';
 import { contextFor } from '../../request-context.ts';
@@ -16,6 +16,8 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['orders'],
+        operationId: 'createOrder',
+        security: PUBLIC_SECURITY,
         summary: 'Turn a live hold into an order',
         description:
           '201 with the new order; 200 with the same order when this hold was already ordered. ' +
@@ -38,6 +40,8 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['orders'],
+        operationId: 'getOrder',
+        security: PUBLIC_SECURITY,
         summary: 'An order with its payment status',
         params: OrderParams,
         response: { 200: Order, ...problems(400, 404) },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { applyPayment } from '../../../app/apply-payment.ts';
-import { verifyWebhookSignature } from '../../plugins/webhook-signature.ts';
+import { verifyWebhookSignature, WEBHOOK_SECURITY } from '../../plugins/webhook-signature.ts';
 import { problems } from '../../schemas/common.ts';
 import { Order } from '../../schemas/orders.ts';
 import { PaymentWebhookBody, PendingPayment } from '../../schemas/payments.ts';
@@ -12,6 +12,8 @@ const payments: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['payments'],
+        operationId: 'receivePaymentWebhook',
+        security: WEBHOOK_SECURITY,
         summary: 'Payment provider callback: apply a payment result once',
         description:
           '200 with the order (also for an event on an order already paid or failed, which changes nothing). ' +

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listProducts } from '../../../app/listings.ts';
 import { getProduct } from '../../../app/get-product.ts';
-import { PageQuery, problems } from '../../schemas/common.ts';
+import { PageQuery, problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
 import { Product, ProductPage, ProductParams } from '../../schemas/products.ts';
 import { contextFor } from '../../request-context.ts';
 
@@ -11,6 +11,8 @@ const products: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['products'],
+        operationId: 'listProducts',
+        security: PUBLIC_SECURITY,
         summary: 'Products by id, a page at a time',
         description: 'Available stock as the database holds it. `next_offset` is null on the last page.',
         querystring: PageQuery,
@@ -25,6 +27,8 @@ const products: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['products'],
+        operationId: 'getProduct',
+        security: PUBLIC_SECURITY,
         summary: 'A product with its available stock',
         description: 'Available stock comes from the Redis mirror, rebuilt from PostgreSQL when missing.',
         params: ProductParams,
