@@ -108,8 +108,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reserve stock for a few minutes
-         * @description Rejected with 409 insufficient-stock when it would take available stock below zero.
+         * Reserve stock of one product, or of every line of a cart, for a few minutes
+         * @description All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would take available stock below zero, and nothing is reserved. 404 product-not-found names an unknown product; 400 duplicate-product when a cart names a product twice.
          */
         post: operations["placeHold"];
         delete?: never;
@@ -653,16 +653,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "product_id": 1,
-                 *       "quantity": 2
-                 *     }
-                 */
                 "application/json": {
                     product_id: number;
                     /** @description Units to reserve. */
                     quantity: number;
+                } | {
+                    /** @description 1 to 50 lines, each product at most once (a repeated product is 400 duplicate-product). */
+                    items: {
+                        product_id: number;
+                        /** @description Units to reserve. */
+                        quantity: number;
+                    }[];
                 };
             };
         };
@@ -678,6 +679,12 @@ export interface operations {
                      *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
                      *       "product_id": 1,
                      *       "quantity": 2,
+                     *       "items": [
+                     *         {
+                     *           "product_id": 1,
+                     *           "quantity": 2
+                     *         }
+                     *       ],
                      *       "status": "active",
                      *       "expires_at": "2026-12-01T12:02:00.000Z",
                      *       "created_at": "2026-12-01T12:00:00.000Z",
@@ -687,8 +694,16 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         hold_id: string;
-                        product_id: number;
-                        quantity: number;
+                        /** @description One-line holds only: the product of their line. */
+                        product_id?: number;
+                        /** @description One-line holds only: the quantity of their line. */
+                        quantity?: number;
+                        /** @description The lines, in the order they were asked for. */
+                        items: {
+                            product_id: number;
+                            /** @description Units to reserve. */
+                            quantity: number;
+                        }[];
                         status: "active" | "confirmed" | "expired" | "released";
                         /** Format: date-time */
                         expires_at: string;
@@ -919,6 +934,12 @@ export interface operations {
                      *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
                      *       "product_id": 1,
                      *       "quantity": 2,
+                     *       "items": [
+                     *         {
+                     *           "product_id": 1,
+                     *           "quantity": 2
+                     *         }
+                     *       ],
                      *       "status": "active",
                      *       "expires_at": "2026-12-01T12:02:00.000Z",
                      *       "created_at": "2026-12-01T12:00:00.000Z",
@@ -928,8 +949,16 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         hold_id: string;
-                        product_id: number;
-                        quantity: number;
+                        /** @description One-line holds only: the product of their line. */
+                        product_id?: number;
+                        /** @description One-line holds only: the quantity of their line. */
+                        quantity?: number;
+                        /** @description The lines, in the order they were asked for. */
+                        items: {
+                            product_id: number;
+                            /** @description Units to reserve. */
+                            quantity: number;
+                        }[];
                         status: "active" | "confirmed" | "expired" | "released";
                         /** Format: date-time */
                         expires_at: string;
@@ -1020,6 +1049,12 @@ export interface operations {
                      *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
                      *       "product_id": 1,
                      *       "quantity": 2,
+                     *       "items": [
+                     *         {
+                     *           "product_id": 1,
+                     *           "quantity": 2
+                     *         }
+                     *       ],
                      *       "status": "active",
                      *       "expires_at": "2026-12-01T12:02:00.000Z",
                      *       "created_at": "2026-12-01T12:00:00.000Z",
@@ -1029,8 +1064,16 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         hold_id: string;
-                        product_id: number;
-                        quantity: number;
+                        /** @description One-line holds only: the product of their line. */
+                        product_id?: number;
+                        /** @description One-line holds only: the quantity of their line. */
+                        quantity?: number;
+                        /** @description The lines, in the order they were asked for. */
+                        items: {
+                            product_id: number;
+                            /** @description Units to reserve. */
+                            quantity: number;
+                        }[];
                         status: "active" | "confirmed" | "expired" | "released";
                         /** Format: date-time */
                         expires_at: string;
@@ -1162,6 +1205,14 @@ export interface operations {
                      *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
                      *       "product_id": 1,
                      *       "quantity": 2,
+                     *       "items": [
+                     *         {
+                     *           "product_id": 1,
+                     *           "quantity": 2,
+                     *           "unit_price": 49.99,
+                     *           "amount": 99.98
+                     *         }
+                     *       ],
                      *       "amount": 99.98,
                      *       "currency": "USD",
                      *       "payment_status": "created",
@@ -1173,9 +1224,20 @@ export interface operations {
                         order_id: number;
                         /** Format: uuid */
                         hold_id: string;
-                        product_id: number;
-                        quantity: number;
-                        /** @description Unit price times quantity, exact, in `currency`. */
+                        /** @description One-line orders only: the product of their line. */
+                        product_id?: number;
+                        /** @description One-line orders only: the quantity of their line. */
+                        quantity?: number;
+                        /** @description The lines of the hold, each priced when the order was created. */
+                        items: {
+                            product_id: number;
+                            quantity: number;
+                            /** @description The product's price when the order was created. */
+                            unit_price: number;
+                            /** @description Unit price times quantity, exact. */
+                            amount: number;
+                        }[];
+                        /** @description The sum of the lines' amounts, exact, in `currency`. */
                         amount: number;
                         /** @description ISO 4217 currency code. */
                         currency: string;
@@ -1199,6 +1261,14 @@ export interface operations {
                      *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
                      *       "product_id": 1,
                      *       "quantity": 2,
+                     *       "items": [
+                     *         {
+                     *           "product_id": 1,
+                     *           "quantity": 2,
+                     *           "unit_price": 49.99,
+                     *           "amount": 99.98
+                     *         }
+                     *       ],
                      *       "amount": 99.98,
                      *       "currency": "USD",
                      *       "payment_status": "created",
@@ -1210,9 +1280,20 @@ export interface operations {
                         order_id: number;
                         /** Format: uuid */
                         hold_id: string;
-                        product_id: number;
-                        quantity: number;
-                        /** @description Unit price times quantity, exact, in `currency`. */
+                        /** @description One-line orders only: the product of their line. */
+                        product_id?: number;
+                        /** @description One-line orders only: the quantity of their line. */
+                        quantity?: number;
+                        /** @description The lines of the hold, each priced when the order was created. */
+                        items: {
+                            product_id: number;
+                            quantity: number;
+                            /** @description The product's price when the order was created. */
+                            unit_price: number;
+                            /** @description Unit price times quantity, exact. */
+                            amount: number;
+                        }[];
+                        /** @description The sum of the lines' amounts, exact, in `currency`. */
                         amount: number;
                         /** @description ISO 4217 currency code. */
                         currency: string;
@@ -1445,6 +1526,14 @@ export interface operations {
                      *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
                      *       "product_id": 1,
                      *       "quantity": 2,
+                     *       "items": [
+                     *         {
+                     *           "product_id": 1,
+                     *           "quantity": 2,
+                     *           "unit_price": 49.99,
+                     *           "amount": 99.98
+                     *         }
+                     *       ],
                      *       "amount": 99.98,
                      *       "currency": "USD",
                      *       "payment_status": "created",
@@ -1456,9 +1545,20 @@ export interface operations {
                         order_id: number;
                         /** Format: uuid */
                         hold_id: string;
-                        product_id: number;
-                        quantity: number;
-                        /** @description Unit price times quantity, exact, in `currency`. */
+                        /** @description One-line orders only: the product of their line. */
+                        product_id?: number;
+                        /** @description One-line orders only: the quantity of their line. */
+                        quantity?: number;
+                        /** @description The lines of the hold, each priced when the order was created. */
+                        items: {
+                            product_id: number;
+                            quantity: number;
+                            /** @description The product's price when the order was created. */
+                            unit_price: number;
+                            /** @description Unit price times quantity, exact. */
+                            amount: number;
+                        }[];
+                        /** @description The sum of the lines' amounts, exact, in `currency`. */
                         amount: number;
                         /** @description ISO 4217 currency code. */
                         currency: string;
@@ -1565,6 +1665,14 @@ export interface operations {
                      *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
                      *       "product_id": 1,
                      *       "quantity": 2,
+                     *       "items": [
+                     *         {
+                     *           "product_id": 1,
+                     *           "quantity": 2,
+                     *           "unit_price": 49.99,
+                     *           "amount": 99.98
+                     *         }
+                     *       ],
                      *       "amount": 99.98,
                      *       "currency": "USD",
                      *       "payment_status": "created",
@@ -1576,9 +1684,20 @@ export interface operations {
                         order_id: number;
                         /** Format: uuid */
                         hold_id: string;
-                        product_id: number;
-                        quantity: number;
-                        /** @description Unit price times quantity, exact, in `currency`. */
+                        /** @description One-line orders only: the product of their line. */
+                        product_id?: number;
+                        /** @description One-line orders only: the quantity of their line. */
+                        quantity?: number;
+                        /** @description The lines of the hold, each priced when the order was created. */
+                        items: {
+                            product_id: number;
+                            quantity: number;
+                            /** @description The product's price when the order was created. */
+                            unit_price: number;
+                            /** @description Unit price times quantity, exact. */
+                            amount: number;
+                        }[];
+                        /** @description The sum of the lines' amounts, exact, in `currency`. */
                         amount: number;
                         /** @description ISO 4217 currency code. */
                         currency: string;
@@ -2666,6 +2785,12 @@ export interface operations {
                      *           "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
                      *           "product_id": 1,
                      *           "quantity": 2,
+                     *           "items": [
+                     *             {
+                     *               "product_id": 1,
+                     *               "quantity": 2
+                     *             }
+                     *           ],
                      *           "status": "active",
                      *           "expires_at": "2026-12-01T12:02:00.000Z",
                      *           "created_at": "2026-12-01T12:00:00.000Z",
@@ -2682,8 +2807,16 @@ export interface operations {
                         items: {
                             /** Format: uuid */
                             hold_id: string;
-                            product_id: number;
-                            quantity: number;
+                            /** @description One-line holds only: the product of their line. */
+                            product_id?: number;
+                            /** @description One-line holds only: the quantity of their line. */
+                            quantity?: number;
+                            /** @description The lines, in the order they were asked for. */
+                            items: {
+                                product_id: number;
+                                /** @description Units to reserve. */
+                                quantity: number;
+                            }[];
                             status: "active" | "confirmed" | "expired" | "released";
                             /** Format: date-time */
                             expires_at: string;
@@ -2813,6 +2946,14 @@ export interface operations {
                      *           "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
                      *           "product_id": 1,
                      *           "quantity": 2,
+                     *           "items": [
+                     *             {
+                     *               "product_id": 1,
+                     *               "quantity": 2,
+                     *               "unit_price": 49.99,
+                     *               "amount": 99.98
+                     *             }
+                     *           ],
                      *           "amount": 99.98,
                      *           "currency": "USD",
                      *           "payment_status": "created",
@@ -2830,9 +2971,20 @@ export interface operations {
                             order_id: number;
                             /** Format: uuid */
                             hold_id: string;
-                            product_id: number;
-                            quantity: number;
-                            /** @description Unit price times quantity, exact, in `currency`. */
+                            /** @description One-line orders only: the product of their line. */
+                            product_id?: number;
+                            /** @description One-line orders only: the quantity of their line. */
+                            quantity?: number;
+                            /** @description The lines of the hold, each priced when the order was created. */
+                            items: {
+                                product_id: number;
+                                quantity: number;
+                                /** @description The product's price when the order was created. */
+                                unit_price: number;
+                                /** @description Unit price times quantity, exact. */
+                                amount: number;
+                            }[];
+                            /** @description The sum of the lines' amounts, exact, in `currency`. */
                             amount: number;
                             /** @description ISO 4217 currency code. */
                             currency: string;

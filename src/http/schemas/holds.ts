@@ -13,7 +13,11 @@ export const PlaceHoldBody = Type.Union(
   [
     Type.Object(
       { product_id: Id, quantity: Quantity },
-      { not: { required: ['items'] }, title: 'One product', description: 'A hold of one product: a cart of one line.' },
+      {
+        not: { properties: { items: {} }, required: ['items'] },
+        title: 'One product',
+        description: 'A hold of one product: a cart of one line.',
+      },
     ),
     Type.Object(
       {
@@ -24,7 +28,12 @@ export const PlaceHoldBody = Type.Union(
         }),
       },
       {
-        not: { anyOf: [{ required: ['product_id'] }, { required: ['quantity'] }] },
+        not: {
+          anyOf: [
+            { properties: { product_id: {} }, required: ['product_id'] },
+            { properties: { quantity: {} }, required: ['quantity'] },
+          ],
+        },
         title: 'Cart',
         description: 'Every line is reserved, or none.',
       },
