@@ -68,7 +68,7 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
     );
     expect(oldFigures.map((f) => f.available + f.held + f.ordered)).toEqual([20, 10]);
 
-    expect(await migrate(pool)).toEqual(['003_carts.sql']);
+    expect(await migrate(pool)).toEqual(['003_carts.sql', '005_currency.sql']);
 
     // Every hold and order as the API shows it: what it showed before, plus its one line in `items`.
     for (const h of oldHolds) {
@@ -95,6 +95,7 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
           { product_id: o.product_id, quantity: o.quantity, unit_price: Number(o.amount) / o.quantity, amount: Number(o.amount) },
         ],
         amount: Number(o.amount),
+        currency: 'USD',
         payment_status: o.payment_status,
         created_at: o.created_at.toISOString(),
         updated_at: o.updated_at.toISOString(),
