@@ -298,6 +298,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The live sale dashboard (HTML)
+         * @description Asks for the admin token, then shows GET /api/admin/dashboard/stream.
+         */
+        get: operations["getDashboardPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the dashboard page's scripts or style sheets */
+        get: operations["getDashboardAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/dashboard/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The sale as a whole, live: a server-sent event every second
+         * @description text/event-stream of `sale` events, one a second, whose data is a JSON SaleSnapshot: every product {id, name, total_stock, available, held, ordered, paid} exact from PostgreSQL, and the per-second rates and hold latency summed over every API process and worker.
+         */
+        get: operations["streamDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/problems": {
         parameters: {
             query?: never;
@@ -3025,6 +3082,202 @@ export interface operations {
                         }[];
                     } & {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457): /problems/unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Format: uri-reference
+                         * @description The problem type: a path on this service (`/problems/<slug>`) that answers a page about it.
+                         */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        request_id?: string;
+                        code?: string;
+                        errors?: {
+                            location: string;
+                            pointer: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457): /problems/admin-disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Format: uri-reference
+                         * @description The problem type: a path on this service (`/problems/<slug>`) that answers a page about it.
+                         */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        request_id?: string;
+                        code?: string;
+                        errors?: {
+                            location: string;
+                            pointer: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getDashboardPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getDashboardAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of the page's files. */
+                asset: "dashboard.js" | "dashboard.css" | "uPlot.iife.min.js" | "uPlot.min.css";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+            /** @description A problem document (RFC 9457): /problems/validation-error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Format: uri-reference
+                         * @description The problem type: a path on this service (`/problems/<slug>`) that answers a page about it.
+                         */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        request_id?: string;
+                        code?: string;
+                        errors?: {
+                            location: string;
+                            pointer: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    streamDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-sent events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        /** Format: date-time */
+                        at: string;
+                        /** @description The epoch second the rates are of, two seconds before `at`. */
+                        second: number;
+                        figures_at: string | null;
+                        /** @description Every product, exact from PostgreSQL. */
+                        products: {
+                            id: number;
+                            name: string;
+                            total_stock: number;
+                            available: number;
+                            /** @description Units in active holds. */
+                            held: number;
+                            /** @description Units in orders created or paid (available + held + ordered = total_stock). */
+                            ordered: number;
+                            /** @description The paid part of ordered. */
+                            paid: number;
+                        }[];
+                        rates: {
+                            /** @description Events in that one second, summed over every process. */
+                            holds_placed: number;
+                            holds_refused: {
+                                /** @description Events in that one second, summed over every process. */
+                                insufficient_stock_mirror: number;
+                                /** @description Events in that one second, summed over every process. */
+                                insufficient_stock_db: number;
+                                /** @description Events in that one second, summed over every process. */
+                                product_not_found: number;
+                                /** @description Events in that one second, summed over every process. */
+                                rate_limited: number;
+                            };
+                            /** @description Events in that one second, summed over every process. */
+                            holds_expired: number;
+                            /** @description Events in that one second, summed over every process. */
+                            orders_created: number;
+                            /** @description Events in that one second, summed over every process. */
+                            payments_paid: number;
+                            /** @description Events in that one second, summed over every process. */
+                            payments_failed: number;
+                        };
+                        hold_latency_ms: {
+                            p50: number | null;
+                            p99: number | null;
+                            /** @description POST /api/holds answers the quantiles are of (last 5 seconds). */
+                            samples: number;
+                        };
+                        /** @description Sources that could not be read this time; their last values are kept. */
+                        warnings: string[];
                     };
                 };
             };

@@ -45,7 +45,7 @@ describe('GET /api/admin/dashboard/stream: the whole sale, live, from two API pr
       const res = await a.call('GET', '/api/admin/dashboard/stream', undefined, headers);
       expect(res.status).toBe(401);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.body.type).toBe('https://flashsale.dev/problems/unauthorized');
+      expect(res.body.type).toBe('/problems/unauthorized');
     }
   });
 

@@ -44,7 +44,27 @@ export const SaleSnapshot = Type.Object(
     }),
     warnings: Type.Array(Type.String(), { description: 'Sources that could not be read this time; their last values are kept.' }),
   },
-  { description: 'The sale as a whole at one moment, across every API process and worker.' },
+  {
+    description: 'The sale as a whole at one moment, across every API process and worker.',
+    examples: [
+      {
+        at: '2026-12-01T12:00:03.000Z',
+        second: 1796126401,
+        figures_at: '2026-12-01T12:00:02.950Z',
+        products: [{ id: 1, name: 'Console', total_stock: 100, available: 58, held: 12, ordered: 30, paid: 21 }],
+        rates: {
+          holds_placed: 40,
+          holds_refused: { insufficient_stock_mirror: 0, insufficient_stock_db: 0, product_not_found: 0, rate_limited: 0 },
+          holds_expired: 2,
+          orders_created: 9,
+          payments_paid: 7,
+          payments_failed: 1,
+        },
+        hold_latency_ms: { p50: 4.2, p99: 18.5, samples: 180 },
+        warnings: [],
+      },
+    ],
+  },
 );
 
 export const DashboardAssetParams = Type.Object({

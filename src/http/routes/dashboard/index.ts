@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import type { SaleSnapshot as SnapshotView } from '../../../app/dashboard-feed.ts';
 import { ADMIN_SECURITY, requireAdminToken } from '../../plugins/admin-auth.ts';
-import { problems } from '../../schemas/common.ts';
+import { htmlResponse, problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
 import { DashboardAssetParams, SaleSnapshot } from '../../schemas/dashboard.ts';
 
 // The view the feed builds is the documented event: a drift between them fails the typecheck.
@@ -46,9 +46,12 @@ const dashboard: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'getDashboardPage',
+        // The page itself is public; everything it shows comes from the admin stream, with the token.
+        security: PUBLIC_SECURITY,
         summary: 'The live sale dashboard (HTML)',
         description: 'Asks for the admin token, then shows GET /api/admin/dashboard/stream.',
-        response: { 200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } } },
+        response: { 200: htmlResponse('The page', '<!doctype html><html lang="en">…</html>') },
       },
     },
     async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(INDEX),
@@ -59,10 +62,15 @@ const dashboard: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         ...common,
+        operationId: 'getDashboardAsset',
+        security: PUBLIC_SECURITY,
         summary: "One of the dashboard page's scripts or style sheets",
         params: DashboardAssetParams,
         response: {
-          200: { description: 'The file', content: { 'text/javascript': { schema: { type: 'string' } } } },
+          200: {
+            description: 'The file',
+            content: { 'text/javascript': { schema: { type: 'string', examples: ['"use strict";…'] } } },
+          },
           ...problems(400),
         },
       },
@@ -80,6 +88,7 @@ const dashboard: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: requireAdminToken(app.flashsale.adminToken),
       schema: {
         tags: ['admin'],
+        operationId: 'streamDashboard',
         security: ADMIN_SECURITY,
         summary: 'The sale as a whole, live: a server-sent event every second',
         description:
