@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { placeHolds, type HoldDecision, type PlacedHold } from '../adapters/postgres/hold-batches.ts';
-import { readStock } from '../adapters/postgres/products.ts';
-import { checkDistinctProducts, insufficientStock, type HoldLine } from '../domain/cart.ts';
+import { readCurrencies, readStock } from '../adapters/postgres/products.ts';
+import { checkDistinctProducts, checkOneCurrency, insufficientStock, type HoldLine } from '../domain/cart.ts';
 import { productNotFound } from '../domain/errors.ts';
 import type { Hold } from '../domain/hold.ts';
 import { syncMirror } from './mirror-sync.ts';
@@ -19,6 +19,14 @@ export interface PlaceHoldInput {
  */
 export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise<Hold> {
   checkDistinctProducts(input.lines);
+  // Currencies never change once a product exists, so this read needs no lock; one-line holds skip it.
+  if (input.lines.length > 1)
+    checkOneCurrency(
+      await readCurrencies(
+        ctx.pool,
+        input.lines.map((l) => l.productId),
+      ),
+    );
   const shortOnMirror = await mirrorShortfalls(ctx, input.lines);
   if (shortOnMirror.length > 0) {
     ctx.metrics.holdRejected('insufficient_stock_mirror');

@@ -109,7 +109,7 @@ export interface paths {
         put?: never;
         /**
          * Reserve stock of one product, or of every line of a cart, for a few minutes
-         * @description All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would take available stock below zero, and nothing is reserved. 404 product-not-found names an unknown product; 400 duplicate-product when a cart names a product twice.
+         * @description All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would take available stock below zero, and nothing is reserved. 404 product-not-found names an unknown product; 400 duplicate-product when a cart names a product twice; 400 currency-mismatch when its products are priced in different currencies.
          */
         post: operations["placeHold"];
         delete?: never;

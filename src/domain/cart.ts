@@ -30,6 +30,22 @@ export function checkDistinctProducts(lines: readonly HoldLine[]): void {
 }
 
 /**
+ * Refuses a cart whose products are priced in different currencies: its order would have no one
+ * currency to be paid in. `currencies` holds the currency of each product that exists.
+ */
+export function checkOneCurrency(currencies: readonly { id: number; currency: string }[]): void {
+  const distinct = new Set(currencies.map((c) => c.currency));
+  if (distinct.size <= 1) return;
+  throw new DomainError(
+    ErrorCode.CurrencyMismatch,
+    `The cart mixes ${[...distinct].sort().join(', ')}; one order is in one currency.`,
+    {
+      currencies: Object.fromEntries(currencies.map((c) => [String(c.id), c.currency])),
+    },
+  );
+}
+
+/**
  * The refusal of a cart: every line that does not fit, in `lines`. A one-line cart also keeps the
  * top-level `product_id`, `requested` and `available` that single holds always had.
  */

@@ -6,6 +6,7 @@ export const ErrorCode = {
   ProductNotFound: 'PRODUCT.NOT_FOUND',
   InsufficientStock: 'STOCK.INSUFFICIENT',
   DuplicateProduct: 'CART.DUPLICATE_PRODUCT',
+  CurrencyMismatch: 'CART.CURRENCY_MISMATCH',
   HoldNotFound: 'HOLD.NOT_FOUND',
   HoldExpired: 'HOLD.EXPIRED',
   HoldReleased: 'HOLD.RELEASED',

@@ -18,6 +18,7 @@ export const DOMAIN_PROBLEMS: Record<ErrorCode, ProblemKind> = {
   [ErrorCode.ProductNotFound]: { status: 404, slug: 'product-not-found', title: 'Product not found' },
   [ErrorCode.InsufficientStock]: { status: 409, slug: 'insufficient-stock', title: 'Not enough stock' },
   [ErrorCode.DuplicateProduct]: { status: 400, slug: 'duplicate-product', title: 'A product appears twice in the cart' },
+  [ErrorCode.CurrencyMismatch]: { status: 400, slug: 'currency-mismatch', title: 'The cart mixes currencies' },
   [ErrorCode.HoldNotFound]: { status: 404, slug: 'hold-not-found', title: 'Hold not found' },
   [ErrorCode.HoldExpired]: { status: 409, slug: 'hold-expired', title: 'Hold has expired' },
   [ErrorCode.HoldReleased]: { status: 409, slug: 'hold-released', title: 'Hold was released' },

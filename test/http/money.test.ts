@@ -22,6 +22,39 @@ describe('money: every product, order and amount in a currency, exact', () => {
     return res.body;
   };
 
+  it('a cart across currencies is 400 currency-mismatch naming each currency, and nothing is reserved', async () => {
+    const euros = (await create({ price: 10, currency: 'EUR', stock: 5 })).body;
+    const yen = (await create({ price: 1500, currency: 'JPY', stock: 5 })).body;
+    const dollars = (await create({ price: 2.5, currency: 'USD', stock: 5 })).body;
+    const holdsBefore = (await svc.rt.pool.query('select count(*)::int as n from holds')).rows[0].n;
+    const refused = await svc.post('/api/holds', {
+      items: [
+        { product_id: euros.id, quantity: 1 },
+        { product_id: yen.id, quantity: 2 },
+      ],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({
+      type: '/problems/currency-mismatch',
+      currencies: { [String(euros.id)]: 'EUR', [String(yen.id)]: 'JPY' },
+    });
+    expect((await svc.rt.pool.query('select count(*)::int as n from holds')).rows[0].n).toBe(holdsBefore);
+    for (const p of [euros, yen]) expect(await svc.dbAvailable(p.id)).toBe(5);
+
+    // One currency: the cart is placed and its order is in that currency.
+    const moreDollars = (await create({ price: 0.25, currency: 'USD', stock: 5 })).body;
+    const hold = await svc.post('/api/holds', {
+      items: [
+        { product_id: dollars.id, quantity: 2 },
+        { product_id: moreDollars.id, quantity: 4 },
+      ],
+    });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    const placed = await svc.post('/api/orders', { hold_id: hold.body.hold_id });
+    expect(placed.body).toMatchObject({ currency: 'USD', amount: 6 });
+  });
+
   it('a product takes CURRENCY unless the admin API gives its own', async () => {
     const byDefault = await create({ price: 19.99 });
     expect(byDefault.status).toBe(201);

@@ -10,6 +10,7 @@ const SQL = {
   seed: sql('seed-products'),
   update: sql('update-product'),
   adjust: sql('adjust-stock'),
+  currencies: sql('product-currencies'),
 };
 
 export interface ProductRow {
@@ -45,6 +46,12 @@ export interface StockFiguresRow extends StockRow {
 export async function findProduct(db: Db, id: number): Promise<ProductRow | null> {
   const { rows } = await db.query<ProductRow>(SQL.find, [id]);
   return rows[0] ?? null;
+}
+
+/** The currency of each given product that exists. */
+export async function readCurrencies(db: Db, ids: number[]): Promise<{ id: number; currency: string }[]> {
+  const { rows } = await db.query<{ id: number; currency: string }>(SQL.currencies, [ids]);
+  return rows;
 }
 
 /** Available stock and version of the given products, or of all of them. */

@@ -23,7 +23,7 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would ' +
           'take available stock below zero, and nothing is reserved. 404 product-not-found names an unknown product; ' +
-          '400 duplicate-product when a cart names a product twice.',
+          '400 duplicate-product when a cart names a product twice; 400 currency-mismatch when its products are priced in different currencies.',
         body: PlaceHoldBody,
         response: { 201: Hold, ...problems(400, 404, 409, 413, 415) },
       },

@@ -6,6 +6,8 @@ export const PROBLEM_ABOUT: Record<string, string> = {
     'A field is missing, of the wrong type or out of range, or a price has more decimals than its currency allows. ' +
     'The `errors` list names each field by its JSON pointer; fix them and send again.',
   'duplicate-product': 'A cart (`items`) names the same product twice; `product_id` says which. Send each product once.',
+  'currency-mismatch':
+    'A cart (`items`) holds products priced in different currencies; one order is in one currency. `currencies` names them: place one hold per currency.',
   'malformed-json': 'The body is not JSON, is not UTF-8, is empty, or tries prototype poisoning (`__proto__`).',
   'bad-request': 'The URL cannot be decoded (a malformed percent-encoding), or the request is not valid HTTP.',
   unauthorized: 'The admin API needs `Authorization: Bearer <ADMIN_TOKEN>`; the token was missing or wrong.',
