@@ -15,7 +15,7 @@ describe('a whole sale through the typed client (flashsale/client)', () => {
   });
   afterAll(() => svc.close());
 
-  it('product, hold, order, signed payment webhook, and a problem on a bad request', async () => {
+  it('product, cart hold, order, signed payment webhook, and a problem on a bad request', async () => {
     const admin = { authorization: `Bearer ${TOKEN}` };
     const created = await api.POST('/api/admin/products', {
       body: { name: 'Client Sneakers', price: 129.5, currency: 'EUR', stock: 5 },
@@ -28,15 +28,36 @@ describe('a whole sale through the typed client (flashsale/client)', () => {
     const read = await api.GET('/api/products/{id}', { params: { path: { id: product.id } } });
     expect(read.data).toEqual(product);
 
-    const held = await api.POST('/api/holds', { body: { product_id: product.id, quantity: 2 } });
+    const laces = (
+      await api.POST('/api/admin/products', { body: { name: 'Laces', price: 3.25, currency: 'EUR', stock: 10 }, headers: admin })
+    ).data!;
+    // A cart: both lines or nothing.
+    const held = await api.POST('/api/holds', {
+      body: {
+        items: [
+          { product_id: product.id, quantity: 2 },
+          { product_id: laces.id, quantity: 4 },
+        ],
+      },
+    });
     expect(held.response.status).toBe(201);
     const hold = held.data!;
-    expect(hold).toMatchObject({ product_id: product.id, quantity: 2, status: 'active' });
+    expect(hold).toMatchObject({
+      status: 'active',
+      items: [
+        { product_id: product.id, quantity: 2 },
+        { product_id: laces.id, quantity: 4 },
+      ],
+    });
 
     const ordered = await api.POST('/api/orders', { body: { hold_id: hold.hold_id } });
     expect(ordered.response.status).toBe(201);
     const order = ordered.data!;
-    expect(order).toMatchObject({ hold_id: hold.hold_id, amount: 259, currency: 'EUR', payment_status: 'created' });
+    expect(order).toMatchObject({ hold_id: hold.hold_id, amount: 272, currency: 'EUR', payment_status: 'created' });
+    expect(order.items).toEqual([
+      { product_id: product.id, quantity: 2, unit_price: 129.5, amount: 259 },
+      { product_id: laces.id, quantity: 4, unit_price: 3.25, amount: 13 },
+    ]);
 
     // The payment provider's event, signed as Standard Webhooks; the client sends the same JSON text.
     const event = { order_id: order.order_id, payment_status: 'paid' as const, idempotency_key: `evt_${hold.hold_id}` };
@@ -67,6 +88,7 @@ describe('a whole sale through the typed client (flashsale/client)', () => {
     });
     expect(tooPrecise.response.status).toBe(400);
     expect(tooPrecise.error?.errors?.[0]).toMatchObject({ pointer: '/price' });
-    await svc.expectInvariants([product.id]);
+    expect((await api.GET('/api/products/{id}', { params: { path: { id: laces.id } } })).data?.available_stock).toBe(6);
+    await svc.expectInvariants([product.id, laces.id]);
   });
 });
