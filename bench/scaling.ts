@@ -7,7 +7,7 @@
  *   - the PostgreSQL primary's own rate for the same single-statement hold spread over the same
  *     products, from plain pg loops without HTTP (the per-primary limit, the baseline).
  */
-import { readFileSync } from 'node:fs';
+import { MINIMAL_HOLD } from './scenarios/baselines.ts';
 import { fmtRate, machine, ratioRow, table, type Row } from './report.ts';
 import { autocannonLoad, checkoutClients, httpClient, interleaved, loopLoad } from './lib/load.ts';
 import { startApi, startServer, type Server } from './lib/processes.ts';
@@ -18,7 +18,6 @@ const ROUNDS = 3;
 const CONNECTIONS = 32;
 const PRODUCTS = 100;
 const PORT = Number(process.env.BENCH_PORT_BASE ?? 3400) + 20;
-const SINGLE_STATEMENT = readFileSync(new URL('../src/adapters/postgres/sql/place-hold.sql', import.meta.url), 'utf8');
 const say = (msg: string) => process.stderr.write(`bench:scaling: ${msg}\n`);
 
 async function main(): Promise<void> {
@@ -74,7 +73,7 @@ async function main(): Promise<void> {
       const clients = await checkoutClients(env.pool, CONNECTIONS);
       try {
         return await loopLoad(CONNECTIONS, seconds, async (w) => {
-          const { rowCount } = await clients[w]!.query(SINGLE_STATEMENT, [pick(), 1, 900]);
+          const { rowCount } = await clients[w]!.query(MINIMAL_HOLD, [pick()]);
           return rowCount === 1;
         });
       } finally {
