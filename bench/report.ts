@@ -59,7 +59,7 @@ export function table(rows: Row[]): string {
 
 export function machine(): string {
   const cpu = cpus();
-  let pg = '';
+  let pg: string;
   try {
     pg = execSync('psql --version', { encoding: 'utf8' }).trim();
   } catch {

@@ -93,9 +93,9 @@ try {
   });
   expect('an event signed with another secret is refused', forged.status === 401, forged);
 
-  const firstNow = await call('GET', `/orders/${first.body['order_id']}`);
+  const firstNow = await call('GET', `/orders/${String(first.body['order_id'])}`);
   expect('the storefront sees the first order paid', firstNow.body['payment_status'] === 'paid', firstNow);
-  const secondNow = await call('GET', `/orders/${second.body['order_id']}`);
+  const secondNow = await call('GET', `/orders/${String(second.body['order_id'])}`);
   expect('and the second failed', secondNow.body['payment_status'] === 'failed', secondNow);
   const stockAfter = (await (await fetch(`${flashsaleUrl}/api/products/1`)).json()) as { available_stock: number };
   expect('only the paid units left the stock', stockAfter.available_stock === stockBefore.available_stock - 2, {

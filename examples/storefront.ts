@@ -61,7 +61,7 @@ export async function route(api: FlashsaleClient, method: string, path: string, 
 export function createStorefront(flashsaleUrl: string): Server {
   const api = createClient({ baseUrl: flashsaleUrl });
   return createServer((req, res) => {
-    route(api, req.method ?? 'GET', (req.url ?? '/').split('?')[0]!, () => readJson(req)).then(
+    route(api, req.method ?? 'GET', (req.url ?? '/').split('?')[0] ?? '/', () => readJson(req)).then(
       (answer) => send(res, answer),
       (err: Error) => send(res, { status: 502, body: { error: `flashsale did not answer: ${err.message}` } }),
     );

@@ -7,6 +7,7 @@ import { DueHoldsDrain } from './app/expiry/expiry-drain.ts';
 import { runPeriodically } from './app/periodic-task.ts';
 import { reconcile } from './app/reconcile.ts';
 import type { Runtime } from './runtime.ts';
+import { present } from './domain/present.ts';
 
 export interface BackgroundWork {
   close(): Promise<void>;
@@ -58,7 +59,7 @@ function startExpiryJobs(rt: Runtime): BackgroundWork {
     return startInProcessExpiryWorker(rt.ctx, rt.scheduler, rt.config.WORKER_CONCURRENCY);
   }
   // The runtime builds a BullMQ scheduler only when Redis (a server or a cluster) is configured.
-  const target = rt.redisTarget!;
+  const target = present(rt.redisTarget, 'Redis target of the BullMQ scheduler');
   const connection = createQueueRedis(target);
   const drain = new DueHoldsDrain(rt.ctx);
   const prefix = queuePrefix(target, rt.config.REDIS_PREFIX);

@@ -19,7 +19,7 @@ export async function openDashboard(baseUrl: string, token: string): Promise<Ope
       // Parsed like the page does, so that the client's own cost is in the measurement too.
       let buffer = '';
       for await (const chunk of res.body!) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        buffer += decoder.decode(chunk, { stream: true });
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1];

@@ -141,11 +141,11 @@ export async function interleaved<C extends Contender[]>(
   seconds: number,
 ): Promise<{ [K in keyof C]: Measurement }> {
   const slice = Math.max(1, Math.round(seconds / rounds));
-  const results: Measurement[][] = contenders.map(() => []);
+  const runs = contenders.map((run) => ({ run, results: [] as Measurement[] }));
   for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < contenders.length; i++) results[i]!.push(await contenders[i]!(slice));
+    for (const c of runs) c.results.push(await c.run(slice));
   }
-  return results.map(merge) as { [K in keyof C]: Measurement };
+  return runs.map((c) => merge(c.results)) as { [K in keyof C]: Measurement };
 }
 
 function merge(parts: Measurement[]): Measurement {

@@ -32,7 +32,7 @@ export function startProcess(args: string[], env: Record<string, string>): Proce
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
   return { child, pid: child.pid!, peakRssMb: () => peakRss(child.pid!), stop: () => stop(child), stderr: () => stderr };

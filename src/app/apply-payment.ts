@@ -12,6 +12,7 @@ import { decidePayment, type PaymentEventOutcome, type PaymentOutcome } from '..
 import { syncMirror } from './mirror-sync.ts';
 import type { AppContext, StockSnapshot, StoredResponse } from './ports.ts';
 import { orderView, type OrderView } from './views.ts';
+import { present } from '../domain/present.ts';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -53,7 +54,10 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
       fingerprint,
     });
     if (eventId === null) {
-      const stored = (await findPaymentEvent(tx, input.idempotencyKey))!;
+      const stored = present(
+        await findPaymentEvent(tx, input.idempotencyKey),
+        `payment event ${input.idempotencyKey}, claimed before`,
+      );
       return replay(
         ctx,
         { fingerprint: stored.fingerprint, status: stored.response_status, body: stored.response_body },

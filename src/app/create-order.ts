@@ -1,11 +1,12 @@
 import { withTransaction } from '../adapters/postgres/db.ts';
 import { endHold, findHold } from '../adapters/postgres/holds.ts';
 import { confirmHoldIntoOrder, findOrder, type OrderRow } from '../adapters/postgres/orders.ts';
-import { holdNotFound } from '../domain/errors.ts';
+import { holdNotFound, type DomainError } from '../domain/errors.ts';
 import { holdNotActiveError } from '../domain/hold.ts';
 import { applyPendingPayments } from './apply-payment.ts';
 import { snapshotOf, syncMirror } from './mirror-sync.ts';
 import type { AppContext, StockSnapshot } from './ports.ts';
+import { present } from '../domain/present.ts';
 
 export interface CreateOrderResult {
   order: OrderRow;
@@ -20,12 +21,12 @@ export interface CreateOrderResult {
 export async function createOrder(ctx: AppContext, holdId: string): Promise<CreateOrderResult> {
   const mirrorWrites: StockSnapshot[] = [];
   let expiredLagMs: number | null = null;
-  const outcome = await withTransaction(ctx.pool, async (tx) => {
+  const outcome = await withTransaction(ctx.pool, async (tx): Promise<CreateOrderResult | { refused: DomainError }> => {
     const hold = await findHold(tx, holdId, { forUpdate: true });
     if (!hold) throw holdNotFound(holdId);
     if (hold.status === 'confirmed') {
       const order = await findOrder(tx, { holdId });
-      return { order: order!, created: false };
+      return { order: present(order, `order of confirmed hold ${holdId}`), created: false };
     }
     if (hold.status === 'active' && !hold.live) {
       // Overdue though neither expiry path has run yet: expire it here and refuse the order.
@@ -34,7 +35,7 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
       if (ended[0]) expiredLagMs = ended[0].ended_at.getTime() - ended[0].expires_at.getTime();
       return { refused: holdNotActiveError({ id: holdId, status: 'expired' }) };
     }
-    if (hold.status !== 'active') throw holdNotActiveError(hold);
+    if (hold.status !== 'active') throw holdNotActiveError({ id: hold.id, status: hold.status });
 
     const order = await confirmHoldIntoOrder(tx, holdId);
     if (!order) throw holdNotActiveError({ id: holdId, status: 'expired' });

@@ -1,5 +1,5 @@
 import { findProduct, readStock, type ProductRow } from '../adapters/postgres/products.ts';
-import { DomainError, ErrorCode, productNotFound } from '../domain/errors.ts';
+import { productNotFound } from '../domain/errors.ts';
 import { syncMirror } from './mirror-sync.ts';
 import type { AppContext } from './ports.ts';
 import { productView, type ProductView } from './views.ts';

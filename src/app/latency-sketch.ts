@@ -25,8 +25,8 @@ export function quantile(buckets: Map<number, number>, q: number): number | null
   // Nearest rank: the smallest value with at least q of all values at or below it.
   const rank = Math.max(1, Math.ceil(q * total));
   let seen = 0;
-  for (const bucket of [...buckets.keys()].sort((a, b) => a - b)) {
-    seen += buckets.get(bucket)!;
+  for (const [bucket, n] of [...buckets].sort(([a], [b]) => a - b)) {
+    seen += n;
     if (seen >= rank) return bucketValue(bucket);
   }
   return bucketValue(Math.max(...buckets.keys()));

@@ -7,7 +7,8 @@ import type { AppContext, StockSnapshot } from './ports.ts';
 export async function syncMirror(ctx: Pick<AppContext, 'mirror' | 'log'>, snapshots: StockSnapshot[]): Promise<void> {
   if (snapshots.length === 0) return;
   try {
-    if (snapshots.length === 1) await ctx.mirror.write(snapshots[0]!);
+    const [only] = snapshots;
+    if (snapshots.length === 1 && only) await ctx.mirror.write(only);
     else await ctx.mirror.writeMany(snapshots);
   } catch (err) {
     ctx.log.warn({ err, products: snapshots.map((s) => s.productId) }, 'mirror write failed; the reconciler will repair it');

@@ -6,6 +6,7 @@ import { productNotFound } from '../domain/errors.ts';
 import type { Hold } from '../domain/hold.ts';
 import { syncMirror } from './mirror-sync.ts';
 import type { AppContext } from './ports.ts';
+import { present } from '../domain/present.ts';
 
 export interface PlaceHoldInput {
   /** One line per product; a single hold is a cart of one line. */
@@ -35,7 +36,10 @@ export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise
 
   const decision = ctx.holdBatcher
     ? await ctx.holdBatcher.place(input.lines, ctx.holdTtlSeconds)
-    : (await placeHolds(ctx.pool, [{ id: randomUUID(), lines: input.lines }], ctx.holdTtlSeconds))[0]!;
+    : present(
+        (await placeHolds(ctx.pool, [{ id: randomUUID(), lines: input.lines }], ctx.holdTtlSeconds))[0],
+        'decision for the one request',
+      );
   const hold = await settle(ctx, decision);
   const delayMs = hold.expires_at.getTime() - hold.db_now.getTime();
   try {
@@ -94,6 +98,10 @@ async function mirrorShortfalls(ctx: AppContext, lines: readonly HoldLine[]) {
     for (const s of stock) mirrored[lines.findIndex((l) => l.productId === s.id)] = s.available;
   }
   return lines
-    .map((l, i) => ({ productId: l.productId, requested: l.quantity, available: mirrored[i]! }))
+    .map((l, i) => ({
+      productId: l.productId,
+      requested: l.quantity,
+      available: present(mirrored[i], `mirrored stock of product ${l.productId}`),
+    }))
     .filter((s) => s.requested > s.available);
 }

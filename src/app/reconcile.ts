@@ -18,8 +18,9 @@ export async function reconcile(ctx: Pick<AppContext, 'pool' | 'mirror'>, ids: n
   const snapshots: StockSnapshot[] = rows.map((r) => ({ productId: r.id, available: r.available, version: r.version }));
   const results = await ctx.mirror.writeMany(snapshots);
   const repaired: ReconcileReport['repaired'] = [];
-  results.forEach((result, i) => {
-    if (result === 'created' || result === 'changed') repaired.push({ productId: snapshots[i]!.productId, result });
+  snapshots.forEach(({ productId }, i) => {
+    const result = results[i];
+    if (result === 'created' || result === 'changed') repaired.push({ productId, result });
   });
   return { products: rows.length, repaired };
 }

@@ -1,5 +1,5 @@
 import { endHold, findHold } from '../adapters/postgres/holds.ts';
-import { DomainError, ErrorCode, holdNotFound } from '../domain/errors.ts';
+import { holdNotFound } from '../domain/errors.ts';
 import { holdNotActiveError } from '../domain/hold.ts';
 import { expireHold } from './expiry/expire-holds.ts';
 import { snapshotOf, syncMirror } from './mirror-sync.ts';
@@ -22,5 +22,5 @@ export async function releaseHold(ctx: AppContext, holdId: string): Promise<void
     await expireHold(ctx, holdId, 'request');
     throw holdNotActiveError({ id: holdId, status: 'expired' });
   }
-  throw holdNotActiveError(hold);
+  throw holdNotActiveError({ id: hold.id, status: hold.status });
 }

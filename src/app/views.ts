@@ -31,8 +31,8 @@ export interface OrderView {
 }
 
 /** A one-line hold or order also shows its line at the top level, so older clients see no change. */
-const topLevelLine = (items: readonly { product_id: number; quantity: number }[]) =>
-  items.length === 1 ? { product_id: items[0]!.product_id, quantity: items[0]!.quantity } : {};
+const topLevelLine = ([only, ...rest]: readonly { product_id: number; quantity: number }[]) =>
+  only && rest.length === 0 ? { product_id: only.product_id, quantity: only.quantity } : {};
 
 export const orderView = (o: OrderRow): OrderView => ({
   order_id: o.id,

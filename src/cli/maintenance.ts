@@ -83,8 +83,8 @@ export async function check(config: Config): Promise<number> {
     const mirrored = inProcessMirror ? 'n/a' : (f.mirrored ?? '-');
     return [f.productId, f.totalStock, f.available, f.held, f.ordered, mirrored, ok ? 'yes' : 'NO'].map(String);
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
   out(line(header));
   for (const r of rows) out(line(r));
   out();

@@ -78,7 +78,8 @@ export async function runWorker(config: Config): Promise<void> {
   }
   const worker = startWorker(rt);
   log.info('worker started: hold expiry jobs, sweeper, reconciler');
-  const endpoint = config.METRICS_PORT ? await buildWorkerEndpoint(rt, log) : null;
+  const metricsPort = config.METRICS_PORT;
+  const endpoint = metricsPort ? await buildWorkerEndpoint(rt, log) : null;
   closeWithGrace({ delay: 25_000, logger: log }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');
@@ -86,5 +87,5 @@ export async function runWorker(config: Config): Promise<void> {
     await worker.close();
     await rt.close();
   });
-  await endpoint?.listen({ port: config.METRICS_PORT!, host: config.HOST });
+  if (endpoint && metricsPort) await endpoint.listen({ port: metricsPort, host: config.HOST });
 }

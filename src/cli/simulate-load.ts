@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { Pool } from 'undici';
+import { present } from '../domain/present.ts';
 
 /** A flash sale to play: who buys what, and what each buyer does after a successful hold. */
 export interface SalePlan {
@@ -75,7 +76,7 @@ export class RecordingClient {
       const text = await res.body.text();
       stats.latencies.push(performance.now() - t0);
       stats.statuses[res.statusCode] = (stats.statuses[res.statusCode] ?? 0) + 1;
-      return { status: res.statusCode, body: text ? (JSON.parse(text) as any) : undefined };
+      return { status: res.statusCode, body: text ? (JSON.parse(text) as ServiceBody) : undefined };
     } catch (err) {
       stats.errors++;
       throw err;
@@ -93,12 +94,26 @@ export class RecordingClient {
   }
 }
 
+/** The fields of the service's answers the simulator reads (each absent from some answers). */
+export interface ServiceBody {
+  id?: number;
+  product_id?: number;
+  available_stock?: number;
+  hold_id?: string;
+  expires_at?: string;
+  order_id?: number;
+  status?: string;
+  payment_status?: string;
+}
+
 /** The items in a random order (Fisher-Yates). */
 const shuffled = <T>(items: readonly T[]): T[] => {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
+    const a = out[i] as T;
+    out[i] = out[j] as T;
+    out[j] = a;
   }
   return out;
 };
@@ -107,7 +122,7 @@ const pick = <T>(weighted: [T, number][]): T => {
   const total = weighted.reduce((s, [, w]) => s + w, 0);
   let r = Math.random() * total;
   for (const [value, w] of weighted) if ((r -= w) < 0) return value;
-  return weighted[weighted.length - 1]![0];
+  return present(weighted.at(-1), 'a weighted choice')[0];
 };
 
 /**
@@ -154,9 +169,9 @@ export async function playSale(plan: SalePlan, stockOnOffer: number, onProgress:
     granted += lines.reduce((n, l) => n + l.quantity, 0);
     if (soldOutMs === null && granted >= stockOnOffer) soldOutMs = performance.now() - startedAt;
     const hold: HoldRecord = {
-      id: res.body.hold_id,
+      id: present(res.body?.hold_id, 'hold_id of a placed hold'),
       lines,
-      expiresAt: Date.parse(res.body.expires_at),
+      expiresAt: Date.parse(present(res.body?.expires_at, 'expires_at of a placed hold')),
       fate: 'abandoned',
     };
     holds.push(hold);
@@ -180,8 +195,9 @@ export async function playSale(plan: SalePlan, stockOnOffer: number, onProgress:
         ['failed', plan.failShare],
         ['unpaid', Math.max(0, 1 - plan.payShare - plan.failShare)],
       ]);
-      hold.order = { id: r.body.order_id, payment, paymentApplied: false };
-      if (payment !== 'unpaid') hold.order.paymentApplied = await webhook(r.body.order_id, payment);
+      const orderId = present(r.body?.order_id, 'order_id of a created order');
+      hold.order = { id: orderId, payment, paymentApplied: false };
+      if (payment !== 'unpaid') hold.order.paymentApplied = await webhook(orderId, payment);
     }
   };
 

@@ -32,7 +32,7 @@ export interface SimulationSummary {
 }
 
 const quantile = (sorted: Float64Array, q: number): number =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 export function summarizeEndpoints(sale: SaleRecord): EndpointSummary[] {
   const seconds = (sale.endedAt - sale.startedAt) / 1000;
@@ -54,8 +54,9 @@ export function summarizeEndpoints(sale: SaleRecord): EndpointSummary[] {
 const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 10) / 10 : NaN);
 
 function grid(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

@@ -7,6 +7,7 @@ import type { StockMirror } from '../app/ports.ts';
 import { ConfigError, type Config } from '../config.ts';
 import { playSale, RecordingClient, type HoldRecord, type SalePlan } from './simulate-load.ts';
 import { progressBar, renderSummary, summarizeEndpoints, type Check, type SimulationSummary } from './simulate-report.ts';
+import { present } from '../domain/present.ts';
 
 export const SIMULATE_HELP = `Usage: flashsale simulate [options]
 
@@ -69,7 +70,7 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
   const mix = (name: string, value: string) =>
     value.split(',').map((part) => {
       const [n, w = '1'] = part.split(':');
-      return [positiveInt(name, n!), Number(w)] as [number, number];
+      return [positiveInt(name, n ?? ''), Number(w)] as [number, number];
     });
   const quantityMix = mix('quantities', o.quantities);
   const cartSizeMix = mix('cart-size', o['cart-size']);
@@ -117,7 +118,11 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
       url: plan.url,
       buyers: plan.buyers,
       concurrency: plan.concurrency,
-      products: plan.productIds.map((id) => ({ id, stock_on_offer: onOffer.get(id)!, available_after: after.get(id) ?? null })),
+      products: plan.productIds.map((id) => ({
+        id,
+        stock_on_offer: present(onOffer.get(id), `stock on offer of product ${id}`),
+        available_after: after.get(id) ?? null,
+      })),
       elapsed_s: (sale.endedAt - sale.startedAt) / 1000,
       sold_out_s: sale.soldOutMs === null ? null : sale.soldOutMs / 1000,
       endpoints: summarizeEndpoints(sale),
@@ -154,7 +159,7 @@ async function createProducts(http: RecordingClient, config: Config, n: number, 
 async function availableStock(http: RecordingClient, id: number): Promise<number> {
   const res = await http.call('GET /api/products/{id}', 'GET', `/api/products/${id}`);
   if (res.status !== 200) throw new Error(`product ${id}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.available_stock as number;
+  return present(res.body?.available_stock, `available_stock of product ${id}`);
 }
 
 /** Each hold's status (and its order's payment) as the service reports it, waiting for expiries up to `until`. */
@@ -164,7 +169,8 @@ async function settleHolds(http: RecordingClient, holds: HoldRecord[], until: nu
     let live = 0;
     await Promise.all(
       holds.map(async (h) => {
-        if (result.get(h.id)?.status !== undefined && result.get(h.id)!.status !== 'active') return;
+        const known = result.get(h.id)?.status;
+        if (known !== undefined && known !== 'active') return;
         const res = await http.call('GET /api/holds/{id}', 'GET', `/api/holds/${h.id}`);
         const entry: { status: string; payment?: string } = { status: res.body?.status ?? `http ${res.status}` };
         if (h.order)
@@ -200,7 +206,8 @@ function accountingChecks(
   });
   const wrong = holds.filter((h) => {
     const s = statuses.get(h.id);
-    if (h.fate === 'ordered') return s?.status !== 'confirmed' || (h.order!.paymentApplied && s.payment !== h.order!.payment);
+    if (h.fate === 'ordered')
+      return s?.status !== 'confirmed' || (h.order?.paymentApplied === true && s.payment !== h.order.payment);
     if (h.fate === 'released') return s?.status !== 'released';
     return false;
   });
@@ -255,7 +262,11 @@ async function databaseChecks(config: Config, plan: SalePlan): Promise<Check[]> 
   const http = redis ? null : new RecordingClient(plan.url, 4);
   const mirror: StockMirror = redis
     ? new RedisStockMirror(redis, config.REDIS_PREFIX)
-    : { read: (id) => availableStock(http!, id), write: unsupported, writeMany: unsupported };
+    : {
+        read: (id) => availableStock(present(http, 'HTTP client without Redis'), id),
+        write: unsupported,
+        writeMany: unsupported,
+      };
   try {
     // A cluster client first learns the slot map; reads sent before that would fail at once.
     if (redis) await redisReady(redis).catch(() => {});

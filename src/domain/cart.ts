@@ -55,7 +55,7 @@ export function insufficientStock(shortfalls: readonly LineShortfall[]): DomainE
     .map((s) => `only ${s.available} left of product ${s.productId}; ${s.requested} requested`)
     .join(', ');
   const single = shortfalls.length === 1 ? lines[0] : undefined;
-  return new DomainError(ErrorCode.InsufficientStock, `${message[0]!.toUpperCase()}${message.slice(1)}.`, {
+  return new DomainError(ErrorCode.InsufficientStock, `${message.charAt(0).toUpperCase()}${message.slice(1)}.`, {
     ...single,
     lines,
   });

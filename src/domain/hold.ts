@@ -35,14 +35,14 @@ const transitions: Record<HoldStatus, readonly HoldStatus[]> = {
 export const canTransitionHold = (from: HoldStatus, to: HoldStatus): boolean => transitions[from].includes(to);
 
 /** The error a client gets when it tries to use a hold that is no longer active. */
-export function holdNotActiveError(hold: Pick<Hold, 'id' | 'status'>): DomainError {
+export function holdNotActiveError(hold: { id: string; status: Exclude<HoldStatus, 'active'> }): DomainError {
   const details = { hold_id: hold.id, hold_status: hold.status };
   switch (hold.status) {
     case 'expired':
       return new DomainError(ErrorCode.HoldExpired, `Hold ${hold.id} has expired.`, details);
     case 'released':
       return new DomainError(ErrorCode.HoldReleased, `Hold ${hold.id} was released.`, details);
-    default:
+    case 'confirmed':
       return new DomainError(ErrorCode.HoldConfirmed, `Hold ${hold.id} was already turned into an order.`, details);
   }
 }

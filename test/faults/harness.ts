@@ -112,8 +112,8 @@ export class ServiceProcess {
       this.log.push(chunk.toString());
       if (this.log.length > 200) this.log.shift();
     };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     this.child = child;
     try {
       if (this.role === 'serve') {
@@ -124,7 +124,7 @@ export class ServiceProcess {
     } catch (err) {
       // What the process said, and what its readiness answered last, say why it never got ready.
       const ready = this.role === 'serve' ? await httpBody(`${this.url}/health/ready`) : '';
-      throw new Error(`${(err as Error).message}\nreadiness: ${ready}\nlog: ${this.log.join('').slice(-3_000)}`);
+      throw new Error(`${(err as Error).message}\nreadiness: ${ready}\nlog: ${this.log.join('').slice(-3_000)}`, { cause: err });
     }
   }
 

@@ -27,7 +27,7 @@ export async function openSaleStream(baseUrl: string, token: string): Promise<Sa
     let buffer = '';
     try {
       for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        buffer += decoder.decode(chunk, { stream: true });
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);

@@ -99,13 +99,7 @@ export class TestService {
       body: raw,
     });
     const text = await res.body.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.statusCode, headers: res.headers as HttpResult['headers'], body: parsed as T };
+    return { status: res.statusCode, headers: res.headers, body: parseBody(text) as T };
   }
 
   post<T = any>(path: string, body?: unknown, headers?: Record<string, string>) {
@@ -193,3 +187,13 @@ export const countBy = <T>(items: T[], key: (t: T) => string | number): Record<s
     acc[k] = (acc[k] ?? 0) + 1;
     return acc;
   }, {});
+
+/** A JSON answer parsed; any other answer as its text. */
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

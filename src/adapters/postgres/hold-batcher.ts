@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { HoldLine } from '../../domain/cart.ts';
 import { placeHolds, type HoldDecision } from './hold-batches.ts';
+import { present } from '../../domain/present.ts';
 
 export interface HoldBatcherOptions {
   /** Most holds written by one statement. */
@@ -82,7 +83,7 @@ export class HoldBatcher {
       // One statement has one time to live: a request with another one waits for the next batch.
       const free =
         batch.length < this.opts.maxBatch &&
-        (batch.length === 0 || w.ttlSeconds === batch[0]!.ttlSeconds) &&
+        (batch[0] === undefined || w.ttlSeconds === batch[0].ttlSeconds) &&
         w.lines.every((l) => !blocked.has(l.productId));
       if (free) batch.push(w);
       else {
@@ -99,8 +100,8 @@ export class HoldBatcher {
     this.stats.batches += 1;
     this.stats.requests += batch.length;
     try {
-      const decisions = await placeHolds(this.pool, batch, batch[0]!.ttlSeconds);
-      batch.forEach((w, i) => w.resolve(decisions[i]!));
+      const decisions = await placeHolds(this.pool, batch, present(batch[0], 'first request of a batch').ttlSeconds);
+      batch.forEach((w, i) => w.resolve(present(decisions[i], `decision for request ${i + 1} of the batch`)));
     } catch (err) {
       for (const w of batch) w.reject(err);
     }

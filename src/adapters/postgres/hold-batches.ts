@@ -3,6 +3,7 @@ import type { HoldStatus } from '../../domain/hold.ts';
 import type { StockSnapshot } from '../../domain/stock.ts';
 import type { Db } from './db.ts';
 import { sql } from './db.ts';
+import { present } from '../../domain/present.ts';
 
 const PLACE_HOLDS = sql('place-holds');
 
@@ -73,7 +74,7 @@ export async function placeHolds(db: Db, requests: readonly HoldRequest[], ttlSe
 
 function decisions(count: number, rows: LineRow[]): HoldDecision[] {
   const byRequest: LineRow[][] = Array.from({ length: count }, () => []);
-  for (const row of rows) byRequest[row.request - 1]!.push(row);
+  for (const row of rows) present(byRequest[row.request - 1], `request ${row.request} of the batch`).push(row);
   const mirrored = new Set<number>();
   return byRequest.map((lines) => {
     const mirror: StockSnapshot[] = [];
@@ -84,22 +85,26 @@ function decisions(count: number, rows: LineRow[]): HoldDecision[] {
     }
     const unknown = lines.find((l) => l.available === null);
     if (unknown) return { kind: 'unknown-product', productId: unknown.product_id, mirror };
-    const first = lines[0]!;
+    const first = present(lines[0], 'first line of a hold request');
     if (!first.granted) {
       const shortfalls = lines
         .filter((l) => l.fits === false)
-        .map((l) => ({ productId: l.product_id, requested: l.quantity, available: l.available! }));
+        .map((l) => ({
+          productId: l.product_id,
+          requested: l.quantity,
+          available: present(l.available, `stock of product ${l.product_id}`),
+        }));
       return { kind: 'refused', shortfalls, mirror };
     }
     return {
       kind: 'placed',
       mirror,
       hold: {
-        id: first.hold_id!,
+        id: present(first.hold_id, 'id of a granted hold'),
         lines: lines.map((l) => ({ productId: l.product_id, quantity: l.quantity })),
         status: 'active',
-        expires_at: first.expires_at!,
-        created_at: first.created_at!,
+        expires_at: present(first.expires_at, 'expiry of a granted hold'),
+        created_at: present(first.created_at, 'creation time of a granted hold'),
         db_now: first.db_now,
       },
     };

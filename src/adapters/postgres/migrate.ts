@@ -16,7 +16,7 @@ const MIGRATION_LOCK_ID = 7_301_112_2024;
 export async function migrate(pool: pg.Pool, opts: { upTo?: string; currency?: string } = {}): Promise<string[]> {
   const files = (await readdir(MIGRATIONS_DIR))
     .filter((f) => /^\d+_.+\.sql$/.test(f))
-    .filter((f) => opts.upTo === undefined || f.split('_')[0]! <= opts.upTo)
+    .filter((f) => opts.upTo === undefined || (f.split('_')[0] ?? '') <= opts.upTo)
     .sort();
   const client = await pool.connect();
   const applied: string[] = [];

@@ -45,6 +45,8 @@ export async function pendingPaymentEvents(
   db: Db,
   orderId: number,
 ): Promise<{ id: number; idempotency_key: string; payment_status: PaymentOutcome }[]> {
-  const { rows } = await db.query(SQL.pending, [orderId]);
+  const { rows } = await db.query<{ id: number; idempotency_key: string; payment_status: PaymentOutcome }>(SQL.pending, [
+    orderId,
+  ]);
   return rows;
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_CURRENCY } from '../../domain/money.ts';
 import type { Db } from './db.ts';
 import { sql } from './db.ts';
+import { present } from '../../domain/present.ts';
 
 const SQL = {
   find: sql('find-product'),
@@ -70,14 +71,14 @@ export async function insertProduct(
   p: { name: string; price: number | string; stock: number; currency?: string },
 ): Promise<ProductRow> {
   const { rows } = await db.query<ProductRow>(SQL.insert, [p.name, p.price, p.stock, p.currency ?? DEFAULT_CURRENCY]);
-  return rows[0]!;
+  return present(rows[0], 'row of the insert');
 }
 
 export async function seedProducts(
   db: Db,
   currency: string = DEFAULT_CURRENCY,
 ): Promise<{ id: number; name: string; total_stock: number }[]> {
-  const { rows } = await db.query(SQL.seed, [currency]);
+  const { rows } = await db.query<{ id: number; name: string; total_stock: number }>(SQL.seed, [currency]);
   return rows;
 }
 

@@ -106,8 +106,9 @@ export class NearStockCache implements NearStock {
   private onChange(message: string): void {
     if (!this.live) return;
     const [id, available, version] = message.split(' ').map(Number);
+    if (id === undefined || available === undefined || version === undefined) return;
     if (!Number.isSafeInteger(id) || !Number.isSafeInteger(available) || !Number.isSafeInteger(version)) return;
-    this.remember({ productId: id!, available: available!, version: version! });
+    this.remember({ productId: id, available, version });
   }
 
   private remember(s: StockSnapshot): void {

@@ -6,6 +6,13 @@ import type { MirrorWriteResult, StockMirror, StockSnapshot } from '../../app/po
 const SET_STOCK = readFileSync(new URL('./commands/set-stock-2.lua', import.meta.url), 'utf8');
 const RESULTS: Record<string, MirrorWriteResult> = { '2': 'created', '1': 'changed', '0': 'unchanged', '-1': 'stale' };
 
+/** What set-stock-2.lua answered; any other reply means the script and this file disagree. */
+function mirrorResult(code: unknown): MirrorWriteResult {
+  const result = RESULTS[String(code)];
+  if (result === undefined) throw new Error(`set-stock-2.lua answered ${String(code)}, which is none of 2, 1, 0, -1`);
+  return result;
+}
+
 declare module 'ioredis' {
   interface RedisCommander<Context extends ClientContext = { type: 'default' }> {
     flashsaleSetStock(
@@ -64,7 +71,7 @@ export class RedisStockMirror implements StockMirror {
       this.channel,
       s.productId,
     );
-    return RESULTS[String(code)]!;
+    return mirrorResult(code);
   }
 
   async writeMany(snapshots: StockSnapshot[]): Promise<MirrorWriteResult[]> {
@@ -86,7 +93,7 @@ export class RedisStockMirror implements StockMirror {
     const results = (await pipeline.exec()) ?? [];
     return results.map(([err, code]) => {
       if (err) throw err;
-      return RESULTS[String(code)]!;
+      return mirrorResult(code);
     });
   }
 }

@@ -37,7 +37,7 @@ export function missingSchemas(routes: RouteSummary[]): string[] {
     if (!response || !Object.keys(response).some((status) => /^2(\d\d|xx)$/.test(status))) {
       problems.push(`${route}: no 2xx response schema`);
     }
-    const names = [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+    const names = [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] ?? '');
     const declared = Object.keys((schema['params'] as { properties?: object } | undefined)?.properties ?? {});
     for (const name of names) if (!declared.includes(name)) problems.push(`${route}: path parameter ${name} has no schema`);
     if (url.includes('*')) problems.push(`${route}: wildcard route`);

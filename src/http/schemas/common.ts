@@ -72,7 +72,10 @@ export const problems = (...statuses: number[]): Record<number, ProblemResponse>
       const schema = { ...Problem, examples: [sample] };
       return [
         s,
-        { description: `A problem document (RFC 9457): ${example['type']}`, content: { 'application/problem+json': { schema } } },
+        {
+          description: `A problem document (RFC 9457): ${String(example['type'])}`,
+          content: { 'application/problem+json': { schema } },
+        },
       ];
     }),
   );

@@ -4,6 +4,7 @@ import { HTTP_PROBLEMS } from '../../problem-types.ts';
 import { sendProblem } from '../../plugins/problem.ts';
 import { htmlResponse, problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
 import { problemIndexPage, problemKinds, problemPage } from './pages.ts';
+import { present } from '../../../domain/present.ts';
 
 /**
  * The problem types as pages: each `type` of a problem document (`/problems/<slug>`) resolves
@@ -12,7 +13,7 @@ import { problemIndexPage, problemKinds, problemPage } from './pages.ts';
 const problemPages: FastifyPluginAsyncTypebox = async (app) => {
   const kinds = problemKinds();
   const index = problemIndexPage(kinds);
-  const insufficientStock = kinds.get('insufficient-stock')!;
+  const insufficientStock = present(kinds.get('insufficient-stock'), 'problem page insufficient-stock');
 
   app.get(
     '/problems',

@@ -45,7 +45,7 @@ export function problemKinds(): Map<string, ProblemKind> {
 }
 
 const escape = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 const code = (text: string): string => escape(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 
