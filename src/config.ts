@@ -76,7 +76,11 @@ export class ConfigError extends Error {
 
 const validate = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true }).compile(ConfigSchema);
 
-/** Reads the configuration from an environment; throws a ConfigError naming every bad value. */
+/**
+ * Reads the configuration from an environment; throws a ConfigError naming every bad setting and
+ * what is wrong with it, never its value: a short ADMIN_TOKEN or a DATABASE_URL with a password in
+ * it would otherwise end up in stderr and in whatever collects it.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const input: Record<string, unknown> = {};
   for (const key of Object.keys(ConfigSchema.properties)) {
@@ -86,13 +90,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!validate(input)) {
     const problems = (validate.errors ?? []).map((e) => {
       const key = e.instancePath.replace(/^\//, '') || String(e.params['missingProperty'] ?? '');
-      return `  ${key}: ${e.message}${key && env[key] !== undefined ? ` (got "${env[key]}")` : ''}`;
+      return `  ${key}: ${e.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${[...new Set(problems)].join('\n')}`);
   }
   const config = input as Config;
   if (!isCurrency(config.CURRENCY)) {
-    throw new ConfigError(`Invalid configuration:\n  CURRENCY: is not an ISO 4217 currency code (got "${config.CURRENCY}")`);
+    throw new ConfigError('Invalid configuration:\n  CURRENCY: is not an ISO 4217 currency code');
   }
   return config;
 }

@@ -108,22 +108,27 @@ export function createRuntime(
     connectionString: databaseUrl,
     max: config.DATABASE_POOL_SIZE,
     applicationName: `flashsale-${role}`,
+    log,
   });
   const target = redisTarget(config);
   // Auto-pipelining sends the commands of concurrent requests in one write: under a storm each
   // request's mirror read would otherwise cost a syscall of its own.
-  const redis = target ? createRedis(target, { enableAutoPipelining: true }) : null;
+  const redis = target ? createRedis(target, { enableAutoPipelining: true }, { log, name: 'Redis' }) : null;
   // The producer side of the queue fails fast like the mirror: a hold whose job cannot be queued
   // is still committed, and the sweeper expires it. Only the worker needs a blocking connection.
+  // BullMQ re-emits this connection's errors on the queue, which reports them.
   const queueRedis = target ? createRedis(target) : null;
   const scheduler =
     target && queueRedis
-      ? new BullMqExpiryScheduler(queueRedis, queuePrefix(target, config.REDIS_PREFIX))
+      ? new BullMqExpiryScheduler(queueRedis, queuePrefix(target, config.REDIS_PREFIX), log)
       : new InProcessExpiryScheduler();
   const redisMirror = redis ? new RedisStockMirror(redis, config.REDIS_PREFIX) : null;
   // API processes answer sold-out refusals and stock reads from the stock they have seen, kept
   // current through Redis pub/sub (near-stock-cache.ts); workers and commands read Redis itself.
-  const subscriber = target && role === 'api' && config.NEAR_CACHE_MAX_AGE_MS > 0 ? createSubscriberRedis(target) : null;
+  const subscriber =
+    target && role === 'api' && config.NEAR_CACHE_MAX_AGE_MS > 0
+      ? createSubscriberRedis(target, { log, name: 'Redis (stock changes)' })
+      : null;
   const nearCache =
     redisMirror && subscriber
       ? new NearStockCache(redisMirror, subscriber, config.REDIS_PREFIX, { maxAgeMs: config.NEAR_CACHE_MAX_AGE_MS })

@@ -45,8 +45,9 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
   const cached = await ctx.webhookIdempotency.get(input.idempotencyKey).catch(() => null);
   if (cached) return replay(ctx, cached, fingerprint, input.idempotencyKey);
 
-  const mirrorWrites: StockSnapshot[] = [];
-  const result = await withTransaction(ctx.pool, async (tx): Promise<PaymentResult> => {
+  // Everything the transaction learnt comes back in its result: a retried attempt (withTransaction
+  // retries serialization failures) must not leave rolled-back stock figures or counts behind.
+  const settled = await withTransaction(ctx.pool, async (tx): Promise<SettledEvent> => {
     const eventId = await claimPaymentEvent(tx, {
       key: input.idempotencyKey,
       orderId: input.orderId,
@@ -58,12 +59,7 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
         await findPaymentEvent(tx, input.idempotencyKey),
         `payment event ${input.idempotencyKey}, claimed before`,
       );
-      return replay(
-        ctx,
-        { fingerprint: stored.fingerprint, status: stored.response_status, body: stored.response_body },
-        fingerprint,
-        input.idempotencyKey,
-      );
+      return { stored: { fingerprint: stored.fingerprint, status: stored.response_status, body: stored.response_body } };
     }
     let order = await findOrder(tx, { id: input.orderId }, { forUpdate: true });
     if (!order) {
@@ -81,19 +77,20 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
         detail: `Order ${input.orderId} does not exist yet; the event is kept for 24 hours and applied when it is created.`,
       };
       await settlePaymentEvent(tx, eventId, { outcome: 'pending', status: 202, body });
-      ctx.metrics.webhookHandled('pending');
-      return { status: 202, body, replayed: false };
+      return { result: { status: 202, body, replayed: false }, outcome: 'pending', mirror: [] };
     }
     const applied = await applyToOrder(tx, order, input.paymentStatus);
-    mirrorWrites.push(...applied.stock);
     const body = orderView(applied.order);
     await settlePaymentEvent(tx, eventId, { outcome: applied.outcome, status: 200, body });
-    ctx.metrics.webhookHandled(applied.outcome);
-    if (applied.outcome === 'applied') ctx.metrics.paymentSettled(input.paymentStatus);
-    return { status: 200, body, replayed: false };
+    return { result: { status: 200, body, replayed: false }, outcome: applied.outcome, mirror: applied.stock };
   });
+  if ('stored' in settled) return replay(ctx, settled.stored, fingerprint, input.idempotencyKey);
 
-  await syncMirror(ctx, mirrorWrites);
+  // Committed: only now do the mirror and the metrics hear of it.
+  const { result } = settled;
+  await syncMirror(ctx, settled.mirror);
+  ctx.metrics.webhookHandled(settled.outcome);
+  if (settled.outcome === 'applied') ctx.metrics.paymentSettled(input.paymentStatus);
   // A pending (202) answer changes once its order exists, so only final answers are cached.
   if (!result.replayed && result.status === 200) {
     await ctx.webhookIdempotency
@@ -102,6 +99,10 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
   }
   return result;
 }
+
+/** What one committed attempt did with an event: answered it (with the stock it returned), or found
+ * its key already used, whose stored answer is replayed. */
+type SettledEvent = { result: PaymentResult; outcome: PaymentEventOutcome; mirror: StockSnapshot[] } | { stored: StoredResponse };
 
 /** Applies the events that arrived before this order existed, in arrival order, in its transaction. */
 export async function applyPendingPayments(tx: Tx, order: OrderRow): Promise<{ order: OrderRow; stock: StockSnapshot[] }> {

@@ -19,34 +19,36 @@ export interface CreateOrderResult {
  * attempts for one hold queue up and all but the first find the order it made.
  */
 export async function createOrder(ctx: AppContext, holdId: string): Promise<CreateOrderResult> {
-  const mirrorWrites: StockSnapshot[] = [];
-  let expiredLagMs: number | null = null;
-  const outcome = await withTransaction(ctx.pool, async (tx): Promise<CreateOrderResult | { refused: DomainError }> => {
+  // Everything the transaction learnt comes back in its result: a retried attempt (withTransaction
+  // retries serialization failures) must not leave rolled-back stock figures or counts behind.
+  const outcome = await withTransaction(ctx.pool, async (tx): Promise<OrderOutcome> => {
     const hold = await findHold(tx, holdId, { forUpdate: true });
     if (!hold) throw holdNotFound(holdId);
     if (hold.status === 'confirmed') {
       const order = await findOrder(tx, { holdId });
-      return { order: present(order, `order of confirmed hold ${holdId}`), created: false };
+      return { order: present(order, `order of confirmed hold ${holdId}`), created: false, mirror: [] };
     }
     if (hold.status === 'active' && !hold.live) {
       // Overdue though neither expiry path has run yet: expire it here and refuse the order.
       const ended = await endHold(tx, holdId, 'expired', 'request');
-      mirrorWrites.push(...ended.map(snapshotOf));
-      if (ended[0]) expiredLagMs = ended[0].ended_at.getTime() - ended[0].expires_at.getTime();
-      return { refused: holdNotActiveError({ id: holdId, status: 'expired' }) };
+      return {
+        refused: holdNotActiveError({ id: holdId, status: 'expired' }),
+        expiredLagMs: ended[0] ? ended[0].ended_at.getTime() - ended[0].expires_at.getTime() : null,
+        mirror: ended.map(snapshotOf),
+      };
     }
     if (hold.status !== 'active') throw holdNotActiveError({ id: hold.id, status: hold.status });
 
     const order = await confirmHoldIntoOrder(tx, holdId);
     if (!order) throw holdNotActiveError({ id: holdId, status: 'expired' });
     const settled = await applyPendingPayments(tx, order);
-    mirrorWrites.push(...settled.stock);
-    return { order: settled.order, created: true };
+    return { order: settled.order, created: true, mirror: settled.stock };
   });
 
-  await syncMirror(ctx, mirrorWrites);
+  // Committed: only now do the mirror and the metrics hear of it.
+  await syncMirror(ctx, outcome.mirror);
   if ('refused' in outcome) {
-    if (expiredLagMs !== null) ctx.metrics.holdExpired('request', expiredLagMs);
+    if (outcome.expiredLagMs !== null) ctx.metrics.holdExpired('request', outcome.expiredLagMs);
     throw outcome.refused;
   }
   if (outcome.created) {
@@ -56,5 +58,10 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
   }
   // Not awaited: a leftover job finds the hold ended and does nothing.
   void ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
-  return outcome;
+  return { order: outcome.order, created: outcome.created };
 }
+
+/** What one committed attempt decided, with the stock figures it wrote. */
+type OrderOutcome =
+  | { refused: DomainError; expiredLagMs: number | null; mirror: StockSnapshot[] }
+  | (CreateOrderResult & { mirror: StockSnapshot[] });

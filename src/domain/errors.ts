@@ -48,3 +48,18 @@ export const orderNotFound = (id: number): DomainError =>
   new DomainError(ErrorCode.OrderNotFound, `Order ${id} does not exist.`, { order_id: id });
 
 export const isDomainError = (err: unknown): err is DomainError => err instanceof DomainError;
+
+/**
+ * A backing service (PostgreSQL, Redis) could not answer: the same request may well succeed
+ * shortly. Adapters turn their driver's connection failures into this, so the HTTP layer answers
+ * 503 by class instead of reading driver messages.
+ */
+export class ServiceUnavailableError extends Error {
+  override readonly name = 'ServiceUnavailableError';
+  constructor(
+    readonly service: string,
+    cause: unknown,
+  ) {
+    super(`${service} is unavailable`, { cause });
+  }
+}

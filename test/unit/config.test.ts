@@ -20,7 +20,31 @@ describe('configuration', () => {
     } catch (err) {
       const message = (err as Error).message;
       for (const key of ['PORT', 'HOLD_TTL_SECONDS', 'DATABASE_URL', 'LOG_LEVEL']) expect(message).toContain(key);
-      expect(message).toContain('"eighty"');
+      expect(message).not.toContain('eighty');
+      expect(message).not.toContain('loud');
     }
+  });
+
+  it('never repeats the value of a bad setting: secrets and passwords stay out of stderr', () => {
+    const env = {
+      ADMIN_TOKEN: 'sh0rt-s3cret',
+      DATABASE_URL: 'mysql://shop:hunter2-password@db.internal/shop',
+      REDIS_URL: 'http://:redis-pass-77@cache:6379',
+      WEBHOOK_SECRET: '',
+      CURRENCY: 'ZZZ',
+    };
+    let message = '';
+    try {
+      loadConfig(env);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('ADMIN_TOKEN');
+    expect(message).toContain('DATABASE_URL');
+    expect(message).toContain('REDIS_URL');
+    for (const secret of ['sh0rt-s3cret', 'hunter2-password', 'redis-pass-77', 'db.internal'])
+      expect(message).not.toContain(secret);
+    // A setting that passes the schema but is still refused is named without its value too.
+    expect(() => loadConfig({ CURRENCY: 'ZZZ' })).toThrow(/CURRENCY: is not an ISO 4217 currency code$/);
   });
 });

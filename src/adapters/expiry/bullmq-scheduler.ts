@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/client.ts';
 import type { ExpiryScheduler } from '../../app/ports.ts';
+import { OutageLog, type OutageLogger } from '../outage-log.ts';
 
 export const EXPIRY_QUEUE = 'hold-expiry';
 
@@ -33,11 +34,16 @@ export interface ExpiryJobData {
 export class BullMqExpiryScheduler implements ExpiryScheduler {
   private current: Queue<ExpiryJobData>;
   private broken = false;
+  private readonly outage: OutageLog | null;
 
   constructor(
     private readonly connection: RedisClient,
     private readonly prefix: string,
+    /** Where the queue reports a lost Redis, once per outage (its connection's errors arrive here). */
+    log?: OutageLogger,
   ) {
+    this.outage = log ? new OutageLog(log, 'Redis (expiry queue)') : null;
+    connection.on('ready', () => this.outage?.recovered());
     this.current = this.open();
   }
 
@@ -64,7 +70,7 @@ export class BullMqExpiryScheduler implements ExpiryScheduler {
         backoff: { type: 'exponential', delay: 500 },
       },
     });
-    queue.on('error', () => {});
+    queue.on('error', (err) => this.outage?.failed(err));
     queue.waitUntilReady().catch(() => {
       if (this.current === queue) this.broken = true;
     });

@@ -3,6 +3,7 @@ import type { RedisClient } from '../redis/client.ts';
 import { expireHold } from '../../app/expiry/expire-holds.ts';
 import type { DueHoldsDrain } from '../../app/expiry/expiry-drain.ts';
 import type { AppContext } from '../../app/ports.ts';
+import { OutageLog } from '../outage-log.ts';
 import { EXPIRY_QUEUE, type ExpiryJobData } from './bullmq-scheduler.ts';
 
 /**
@@ -33,6 +34,9 @@ export function startBullMqExpiryWorker(
     },
     { connection, prefix, concurrency, autorun: true },
   );
-  worker.on('error', (err) => ctx.log.warn({ err }, 'expiry worker error'));
+  // BullMQ re-emits every failed reconnection attempt here: one line when Redis goes, one when it is back.
+  const outage = new OutageLog(ctx.log, 'Redis (expiry worker)');
+  worker.on('error', (err) => outage.failed(err));
+  connection.on('ready', () => outage.recovered());
   return worker;
 }

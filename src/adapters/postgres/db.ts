@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { ServiceUnavailableError } from '../../domain/errors.ts';
+import { OutageLog, type OutageLogger } from '../outage-log.ts';
 
 // int8 (ids, sums, versions) as numbers: every value this service stores fits in 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -13,6 +15,9 @@ export interface PoolOptions {
   connectionString: string;
   max: number;
   applicationName?: string;
+  /** Where lost connections are reported, once per outage. Without it (a one-off command's pool) the
+   * failing query reports the failure. */
+  log?: OutageLogger;
 }
 
 export function createPool(opts: PoolOptions): pg.Pool {
@@ -25,13 +30,55 @@ export function createPool(opts: PoolOptions): pg.Pool {
     statement_timeout: 15_000,
     idle_in_transaction_session_timeout: 30_000,
   });
+  const outage = opts.log ? new OutageLog(opts.log, 'PostgreSQL') : null;
+  // An idle client's error reaches both its own listener and the pool's: count it once.
+  const seen = new WeakSet<Error>();
+  const lost = (err: Error): void => {
+    if (seen.has(err)) return;
+    seen.add(err);
+    outage?.failed(err);
+  };
   // An idle client whose backend dies emits here; without a listener it would crash the process.
-  pool.on('error', () => {});
-  // A checked-out client has no pool listener: when its backend dies between two statements
-  // (pg_terminate_backend, failover) the error is emitted on the client and would crash the
-  // process. Its next query fails instead, and the transaction releases it as broken.
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('error', lost);
+  pool.on('connect', (client) => {
+    outage?.recovered();
+    // A checked-out client has no pool listener: when its backend dies between two statements
+    // (pg_terminate_backend, failover) the error is emitted on the client and would crash the
+    // process. Its next query fails instead, and the transaction releases it as broken.
+    client.on('error', lost);
+    rejectAsUnavailable(client, 'query');
+  });
+  rejectAsUnavailable(pool, 'query');
+  rejectAsUnavailable(pool, 'connect');
   return pool;
+}
+
+/**
+ * pg's own failures (connection refused, lost or timed out) are plain errors told apart only by
+ * their text; the server's are pg.DatabaseError with a SQLSTATE. The former become
+ * ServiceUnavailableError here, where the driver is known; the latter keep their code, which
+ * decides retries (withTransaction) and answers (40001, 57P01, 23505...).
+ */
+export function asUnavailable(err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof pg.DatabaseError || err instanceof TypeError) return err;
+  if (err instanceof ServiceUnavailableError) return err;
+  return new ServiceUnavailableError('PostgreSQL', err);
+}
+
+/** Wraps a promise-returning method so its rejections pass through asUnavailable. The callback and
+ * submittable forms (pg-pool uses them internally) are left as they are. */
+function rejectAsUnavailable(target: object, method: 'query' | 'connect'): void {
+  const methods = target as Record<string, (...args: unknown[]) => unknown>;
+  const original = methods[method]?.bind(target);
+  if (!original) throw new Error(`pg has no ${method} method to wrap`);
+  methods[method] = (...args: unknown[]) => {
+    const result = original(...args);
+    return result instanceof Promise
+      ? result.catch((err: unknown) => {
+          throw asUnavailable(err);
+        })
+      : result;
+  };
 }
 
 const SQL_DIR = new URL('./sql/', import.meta.url);

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../../config.ts';
+import { OutageLog, type OutageLogger } from '../outage-log.ts';
 
 /** A connection to one Redis server or to a Redis Cluster: every adapter takes either. */
 export type RedisClient = Redis | Cluster;
@@ -37,22 +38,23 @@ const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 1, commandTimeout: 2_000
  * A connection for the request path: commands fail at once while Redis (or the node owning a key's
  * slot) is unreachable instead of queueing, so a request falls back to PostgreSQL rather than hanging.
  */
-export function createRedis(target: string, extra?: RedisOptions): Redis;
-export function createRedis(target: RedisTarget, extra?: RedisOptions): RedisClient;
-export function createRedis(target: RedisTarget | string, extra: RedisOptions = {}): RedisClient {
+export function createRedis(target: string, extra?: RedisOptions, outage?: OutageReport): Redis;
+export function createRedis(target: RedisTarget, extra?: RedisOptions, outage?: OutageReport): RedisClient;
+export function createRedis(target: RedisTarget | string, extra: RedisOptions = {}, outage?: OutageReport): RedisClient {
   const where: RedisTarget = typeof target === 'string' ? { kind: 'server', url: target } : target;
   if (where.kind === 'cluster') {
     const { enableOfflineQueue, enableAutoPipelining, ...nodeOptions } = extra;
-    return quiet(
+    return reported(
       new Cluster(where.nodes, {
         ...CLUSTER_FAILOVER,
         enableOfflineQueue: enableOfflineQueue ?? false,
         enableAutoPipelining: enableAutoPipelining ?? false,
         redisOptions: { ...FAIL_FAST, ...nodeOptions },
       }),
+      outage,
     );
   }
-  return quiet(new Redis(where.url, { enableOfflineQueue: false, lazyConnect: false, ...FAIL_FAST, ...extra }));
+  return reported(new Redis(where.url, { enableOfflineQueue: false, lazyConnect: false, ...FAIL_FAST, ...extra }), outage);
 }
 
 /**
@@ -60,19 +62,23 @@ export function createRedis(target: RedisTarget | string, extra: RedisOptions = 
  * owner subscribes again on each 'ready' (so it knows when the subscription is live). On a
  * cluster, a message published on any node reaches a subscriber on any node.
  */
-export function createSubscriberRedis(target: RedisTarget): RedisClient {
-  return createRedis(target, { autoResubscribe: false, maxRetriesPerRequest: null });
+export function createSubscriberRedis(target: RedisTarget, outage?: OutageReport): RedisClient {
+  return createRedis(target, { autoResubscribe: false, maxRetriesPerRequest: null }, outage);
 }
 
-/** A connection for BullMQ's worker, which needs `maxRetriesPerRequest: null` for its blocking commands. */
+/**
+ * A connection for BullMQ's worker, which needs `maxRetriesPerRequest: null` for its blocking commands.
+ * BullMQ listens to its errors and re-emits them on the worker, which reports them
+ * (adapters/expiry/bullmq-worker.ts); the listener here only covers the moment before it does.
+ */
 export function createQueueRedis(target: string): Redis;
 export function createQueueRedis(target: RedisTarget): RedisClient;
 export function createQueueRedis(target: RedisTarget | string): RedisClient {
   const where: RedisTarget = typeof target === 'string' ? { kind: 'server', url: target } : target;
   if (where.kind === 'cluster') {
-    return quiet(new Cluster(where.nodes, { ...CLUSTER_FAILOVER, redisOptions: { maxRetriesPerRequest: null } }));
+    return reported(new Cluster(where.nodes, { ...CLUSTER_FAILOVER, redisOptions: { maxRetriesPerRequest: null } }));
   }
-  return quiet(new Redis(where.url, { maxRetriesPerRequest: null }));
+  return reported(new Redis(where.url, { maxRetriesPerRequest: null }));
 }
 
 /**
@@ -89,9 +95,21 @@ const CLUSTER_FAILOVER: ClusterOptions = {
   clusterRetryStrategy: (times) => Math.min(100 * times, 2_000),
 };
 
-// Connection errors are reported by the commands that fail; without a listener ioredis logs them.
-function quiet<T extends RedisClient>(client: T): T {
-  client.on('error', () => {});
+/** Where a connection reports an outage, and the name it gives itself there. */
+export interface OutageReport {
+  log: OutageLogger;
+  name: string;
+}
+
+/**
+ * Without a listener ioredis prints every connection error to stderr. With `outage`, the first error
+ * of an outage and the recovery ('ready' again) are logged; the commands that fail in between
+ * report themselves. Without it (a one-off command's connection) the failing command says it all.
+ */
+function reported<T extends RedisClient>(client: T, outage?: OutageReport): T {
+  const log = outage ? new OutageLog(outage.log, outage.name) : null;
+  client.on('error', (err: Error) => log?.failed(err));
+  client.on('ready', () => log?.recovered());
   return client;
 }
 

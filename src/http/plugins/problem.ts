@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { isDomainError } from '../../domain/errors.ts';
+import { isDomainError, ServiceUnavailableError } from '../../domain/errors.ts';
 import { DOMAIN_PROBLEMS, HTTP_PROBLEMS, PROBLEM_BASE, type ProblemKind } from '../problem-types.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -36,7 +36,8 @@ const FASTIFY_PROBLEMS: Record<string, ProblemKind> = {
   FST_ERR_CTP_INVALID_JSON_BODY: HTTP_PROBLEMS.malformedJson,
 };
 
-// PostgreSQL and connection failures that mean "try again shortly", not "bug".
+// PostgreSQL states and socket errors that mean "try again shortly", not "bug". Failures the driver
+// reports without a code reach this handler as ServiceUnavailableError (adapters/postgres/db.ts).
 const UNAVAILABLE_CODES = new Set([
   '57P01',
   '57P02',
@@ -57,12 +58,8 @@ const UNAVAILABLE_CODES = new Set([
 // PostgreSQL refusing the characters of a value (NUL, bad encoding): the input's fault, never a 500.
 const UNSTORABLE_INPUT_CODES = new Set(['22021', '22P05']);
 
-function isUnavailable(err: Error & { code?: string }): boolean {
-  if (err.code && UNAVAILABLE_CODES.has(err.code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error/.test(
-    err.message,
-  );
-}
+const isUnavailable = (err: Error & { code?: string }): boolean =>
+  err instanceof ServiceUnavailableError || (err.code !== undefined && UNAVAILABLE_CODES.has(err.code));
 
 /**
  * The one error handler: domain errors by their code, validation and parsing errors with what was
