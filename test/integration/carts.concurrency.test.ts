@@ -26,12 +26,15 @@ async function sampledDuring<T, S>(work: Promise<T>, sample: () => Promise<S>): 
 describe('carts under a storm: all or nothing, no deadlock', () => {
   const prefix = `t${randomBytes(4).toString('hex')}:`;
   let services: TestService[] = [];
+  // PostgreSQL allows 100 connections: three services at 12 plus the 32 of the direct storm stay
+  // well under it, with room for the suite's own pools and each runtime's extra connections.
+  const env = { DATABASE_POOL_SIZE: '12' };
   beforeAll(async () => {
     // Two API instances on one database and one mirror, group commit on; a third without it.
     services = await Promise.all([
-      TestService.start({ env: { REDIS_PREFIX: prefix } }),
-      TestService.start({ worker: 'none', env: { REDIS_PREFIX: prefix, HOLD_BATCH_WINDOW_MS: '1' } }),
-      TestService.start({ worker: 'none', env: { REDIS_PREFIX: prefix, HOLD_BATCHING: 'false' } }),
+      TestService.start({ env: { ...env, REDIS_PREFIX: prefix } }),
+      TestService.start({ worker: 'none', env: { ...env, REDIS_PREFIX: prefix, HOLD_BATCH_WINDOW_MS: '1' } }),
+      TestService.start({ worker: 'none', env: { ...env, REDIS_PREFIX: prefix, HOLD_BATCHING: 'false' } }),
     ]);
   });
   afterAll(() => Promise.all(services.map((s) => s.close())));
