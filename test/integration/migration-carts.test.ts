@@ -68,7 +68,7 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
     );
     expect(oldFigures.map((f) => f.available + f.held + f.ordered)).toEqual([20, 10]);
 
-    expect(await migrate(pool)).toEqual(['003_carts.sql', '005_currency.sql']);
+    expect(await migrate(pool)).toEqual(['003_carts.sql', '005_currency.sql', '006_place-holds-by-key.sql']);
 
     // Every hold and order as the API shows it: what it showed before, plus its one line in `items`.
     for (const h of oldHolds) {

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { placeHolds, type HoldRequest } from '../../src/adapters/postgres/hold-batches.ts';
+import { createOwnDatabase, type OwnDatabase } from '../helpers/database.ts';
+
+/** The tables that grow with every hold placed. */
+const GROWING = ['holds', 'hold_lines', 'stock_movements'];
+
+/**
+ * A batch's cost must not grow with the sale: placing holds reads the growing tables only by key.
+ * A sequential scan there is read while the batch keeps its products locked, so every hold of the
+ * sale would wait longer than the one before (a batch of one, without group commit, most of all).
+ */
+describe('the cost of placing holds as the sale grows', () => {
+  let db: OwnDatabase;
+  let pool: pg.Pool;
+  let products: number[];
+  beforeAll(async () => {
+    db = await createOwnDatabase('cost');
+    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const { rows } = await pool.query<{ id: string }>(
+      `insert into products (name, price, total_stock, available)
+       select 'cost ' || g, 1, 100000, 100000 from generate_series(1, 3) g returning id`,
+    );
+    products = rows.map((r) => Number(r.id));
+    // A sale already under way: 5,000 holds, with their lines and movements.
+    await placeHolds(
+      pool,
+      Array.from({ length: 5_000 }, (_, i) => oneLine(products[i % 3]!)),
+      600,
+    );
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  const oneLine = (productId: number): HoldRequest => ({ id: randomUUID(), lines: [{ productId, quantity: 1 }] });
+
+  /** Sequential scans of the growing tables by `place` (counted inside one transaction). */
+  async function seqScansDuring(place: (client: pg.PoolClient) => Promise<unknown>): Promise<Record<string, number>> {
+    const client = await pool.connect();
+    const read = async () =>
+      Object.fromEntries(
+        (
+          await client.query<{ relname: string; seq_scan: string }>(
+            `select relname, seq_scan from pg_stat_xact_user_tables where relname = any($1::text[])`,
+            [GROWING],
+          )
+        ).rows.map((r) => [r.relname, Number(r.seq_scan)]),
+      );
+    try {
+      await client.query('begin');
+      const before = await read();
+      await place(client);
+      const after = await read();
+      await client.query('commit');
+      return Object.fromEntries(GROWING.map((t) => [t, (after[t] ?? 0) - (before[t] ?? 0)]));
+    } finally {
+      client.release();
+    }
+  }
+
+  it('a hold alone (no group commit) scans none of holds, hold_lines, stock_movements', async () => {
+    const decisions = await seqScansDuring(async (client) => {
+      const [d] = await placeHolds(client, [oneLine(products[0]!)], 600);
+      expect(d!.kind).toBe('placed');
+    });
+    expect(decisions).toEqual({ holds: 0, hold_lines: 0, stock_movements: 0 });
+  });
+
+  it('a batch of carts, one refused and one for an unknown product, scans none of them either', async () => {
+    const scans = await seqScansDuring(async (client) => {
+      const decisions = await placeHolds(
+        client,
+        [
+          {
+            id: randomUUID(),
+            lines: [
+              { productId: products[2]!, quantity: 2 },
+              { productId: products[0]!, quantity: 1 },
+            ],
+          },
+          { id: randomUUID(), lines: [{ productId: products[1]!, quantity: 1_000_000 }] },
+          { id: randomUUID(), lines: [{ productId: 987_654_321, quantity: 1 }] },
+          oneLine(products[1]!),
+        ],
+        600,
+      );
+      expect(decisions.map((d) => d.kind)).toEqual(['placed', 'refused', 'unknown-product', 'placed']);
+    });
+    expect(scans).toEqual({ holds: 0, hold_lines: 0, stock_movements: 0 });
+  });
+});
