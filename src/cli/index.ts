@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { EmbeddedPostgresError } from '../adapters/embedded/server.ts';
+import { EmbeddedPostgresError } from '../adapters/embedded/errors.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { check, migrateCommand, reconcileCommand, seedCommand } from './maintenance.ts';
 import { openapiCommand, OPENAPI_HELP } from './openapi.ts';

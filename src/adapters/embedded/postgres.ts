@@ -8,7 +8,8 @@ import type { Logger } from '../../app/ports.ts';
 import { createPool } from '../postgres/db.ts';
 import { migrate } from '../postgres/migrate.ts';
 import { seedProducts } from '../postgres/products.ts';
-import { EmbeddedPostgresError, loadEmbeddedPostgres, stopServerOnExit, type EmbeddedPostgresServer } from './server.ts';
+import { EmbeddedPostgresError } from './errors.ts';
+import { loadEmbeddedPostgres, stopServerOnExit, type EmbeddedPostgresServer } from './server.ts';
 
 export const EMBEDDED_DATABASE = 'flashsale';
 
@@ -107,7 +108,7 @@ async function startServer(
     clusterDir,
     port: opts.port,
     password,
-    createPostgresUser: userInfo().uid === 0,
+    runAsPostgresUser: userInfo().uid === 0,
     log: opts.log,
   });
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
