@@ -9,15 +9,16 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis } from '../../src/adapters/redis/client.ts';
 import { TEST_REDIS_URL } from '../helpers/env.ts';
+import { freePorts } from '../helpers/free-port.ts';
 import { eventually } from '../helpers/service.ts';
 
 /**
  * `flashsale serve` with nothing configured but a fresh data folder and ports: the embedded
  * PostgreSQL and the in-process stand-ins, through the real CLI, across a restart.
  */
-const PG_PORT = '5447';
-const HTTP_PORT = 3207;
-const SECOND_HTTP_PORT = 3208;
+let PG_PORT: string;
+let HTTP_PORT: number;
+let SECOND_HTTP_PORT: number;
 
 interface Served {
   child: ChildProcess;
@@ -101,6 +102,8 @@ const alive = (pid: number): boolean => {
 
 describe('zero-setup embedded mode through the CLI', () => {
   beforeAll(async () => {
+    const [pg, http, secondHttp] = (await freePorts(3)) as [number, number, number];
+    [PG_PORT, HTTP_PORT, SECOND_HTTP_PORT] = [String(pg), http, secondHttp];
     tmp = await mkdtemp(path.join(tmpdir(), 'flashsale-embedded-'));
     // Run as root, the embedded server runs as the `postgres` user, which must reach the folder.
     await chmod(tmp, 0o755);
