@@ -88,7 +88,14 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
       }
     };
     const buyers = Array.from({ length: 40 }, (_, n) => buyer(n));
-    await new Promise((r) => setTimeout(r, 1_500));
+    // The signal must land in the middle of the load: wait for it to be under way, however slow
+    // the machine is, rather than for a fixed time.
+    await eventually(
+      async () => outcomes.length,
+      (n) => n > 50,
+      30_000,
+      20,
+    );
     const beforeSignal = outcomes.length;
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
     signalled = true;
