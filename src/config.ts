@@ -31,6 +31,12 @@ const ConfigSchema = Type.Object({
     description: 'ISO 4217 currency of products created without one',
   }),
   HOLD_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }),
+  ORDER_PAYMENT_TTL_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 2_592_000,
+    default: 900,
+    description: 'How long an order may stay unpaid before it is cancelled and its stock returns (up to 30 days); 0 = never',
+  }),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Union(

@@ -165,6 +165,7 @@ export function createRuntime(
     log,
     metrics: pulse ? allMetrics(metrics, pulse) : metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
+    orderPaymentTtlSeconds: config.ORDER_PAYMENT_TTL_SECONDS,
     ...(nearCache ? { nearStock: nearCache } : {}),
     ...(config.HOLD_BATCHING
       ? { holdBatcher: new HoldBatcher(pool, { maxBatch: config.HOLD_BATCH_MAX, windowMs: config.HOLD_BATCH_WINDOW_MS }) }

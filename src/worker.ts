@@ -2,6 +2,7 @@ import { InProcessExpiryScheduler } from './adapters/expiry/in-process-scheduler
 import { startInProcessExpiryWorker } from './adapters/expiry/in-process-worker.ts';
 import { createQueueRedis, queuePrefix } from './adapters/redis/client.ts';
 import { startBullMqExpiryWorker } from './adapters/expiry/bullmq-worker.ts';
+import { cancelOverdueOrders } from './app/expiry/cancel-unpaid-orders.ts';
 import { expireOverdueHolds } from './app/expiry/expire-holds.ts';
 import { DueHoldsDrain } from './app/expiry/expiry-drain.ts';
 import { runPeriodically } from './app/periodic-task.ts';
@@ -14,8 +15,8 @@ export interface BackgroundWork {
 }
 
 /**
- * The background work: processes hold-expiry jobs (unless `processJobs` is false), sweeps overdue
- * holds whose job was lost, and keeps the mirror reconciled. Every part is safe to run on any
+ * The background work: processes hold-expiry and payment-deadline jobs (unless `processJobs` is
+ * false), sweeps overdue holds and unpaid orders whose job was lost, and keeps the mirror reconciled. Every part is safe to run on any
  * number of replicas at once; API processes run the sweeper and reconciler even without jobs, so
  * stock comes back within seconds while every worker is down (I3).
  */
@@ -29,6 +30,8 @@ export function startWorker(rt: Runtime, opts: { processJobs?: boolean } = {}): 
     async () => {
       const { expired } = await expireOverdueHolds(rt.ctx);
       if (expired > 0) rt.log.info({ expired }, 'sweeper expired overdue holds');
+      const { cancelled } = await cancelOverdueOrders(rt.ctx);
+      if (cancelled > 0) rt.log.info({ cancelled }, 'sweeper cancelled orders unpaid at their deadline');
     },
     rt.log,
   );

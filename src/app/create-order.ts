@@ -3,6 +3,7 @@ import { endHold, findHold } from '../adapters/postgres/holds.ts';
 import { confirmHoldIntoOrder, findOrder, type OrderRow } from '../adapters/postgres/orders.ts';
 import { holdNotFound, type DomainError } from '../domain/errors.ts';
 import { holdNotActiveError } from '../domain/hold.ts';
+import { paymentDeadlineJobId } from '../domain/order.ts';
 import { applyPendingPayments } from './apply-payment.ts';
 import { snapshotOf, syncMirror } from './mirror-sync.ts';
 import type { AppContext, StockSnapshot } from './ports.ts';
@@ -39,7 +40,7 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
     }
     if (hold.status !== 'active') throw holdNotActiveError({ id: hold.id, status: hold.status });
 
-    const order = await confirmHoldIntoOrder(tx, holdId);
+    const order = await confirmHoldIntoOrder(tx, holdId, ctx.orderPaymentTtlSeconds);
     if (!order) throw holdNotActiveError({ id: holdId, status: 'expired' });
     const settled = await applyPendingPayments(tx, order);
     return { order: settled.order, created: true, mirror: settled.stock };
@@ -54,11 +55,29 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
   if (outcome.created) {
     ctx.metrics.orderCreated();
     // Payment events that arrived before the order were applied in its transaction.
-    if (outcome.order.payment_status !== 'created') ctx.metrics.paymentSettled(outcome.order.payment_status);
+    const status = outcome.order.payment_status;
+    if (status === 'paid' || status === 'failed') ctx.metrics.paymentSettled(status);
+    await scheduleDeadline(ctx, outcome.order);
   }
   // Not awaited: a leftover job finds the hold ended and does nothing.
   void ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
   return { order: outcome.order, created: outcome.created };
+}
+
+/**
+ * Queues the job that cancels the order if it is still unpaid at its deadline. The order is
+ * committed either way: if the job cannot be queued, the sweeper cancels it, or the next request
+ * that reads or pays it.
+ */
+async function scheduleDeadline(ctx: AppContext, order: OrderRow): Promise<void> {
+  if (order.payment_status !== 'created' || order.payment_due_at === null) return;
+  const jobId = paymentDeadlineJobId(order.id);
+  try {
+    // Both times are the database's: the job checks its clock again when it fires.
+    await ctx.expiry.schedule(jobId, order.payment_due_at.getTime() - order.created_at.getTime());
+  } catch (err) {
+    ctx.log.warn({ err, jobId }, 'could not schedule the payment deadline; the sweeper will cancel the order if unpaid');
+  }
 }
 
 /** What one committed attempt decided, with the stock figures it wrote. */

@@ -29,11 +29,14 @@ export interface StockMirror {
  */
 export type NearStock = Pick<StockMirror, 'read'>;
 
-/** Schedules the on-time expiry of each hold (BullMQ delayed job, job id = hold id). */
+/**
+ * Schedules the deadlines that give stock back on time (BullMQ delayed jobs): each hold's expiry
+ * (job id = hold id) and each order's payment deadline (job id = paymentDeadlineJobId(order id)).
+ */
 export interface ExpiryScheduler {
-  schedule(holdId: string, delayMs: number): Promise<void>;
-  cancel(holdId: string): Promise<void>;
-  /** Expiry jobs scheduled and not yet done (delayed, waiting or running). */
+  schedule(jobId: string, delayMs: number): Promise<void>;
+  cancel(jobId: string): Promise<void>;
+  /** Deadline jobs scheduled and not yet done (delayed, waiting or running). */
   depth(): Promise<number>;
 }
 
@@ -61,7 +64,7 @@ export interface Logger {
 
 /** Why a hold was refused. */
 export type HoldRejection = 'insufficient_stock_mirror' | 'insufficient_stock_db' | 'product_not_found';
-/** Which path expired a hold. */
+/** Which path expired a hold, or cancelled an unpaid order. */
 export type ExpiryPath = 'job' | 'sweeper' | 'request';
 
 /**
@@ -74,9 +77,13 @@ export interface Metrics {
   holdExpired(path: ExpiryPath, lagMs: number): void;
   holdReleased(): void;
   orderCreated(): void;
-  webhookHandled(outcome: 'applied' | 'ignored' | 'pending' | 'replayed' | 'key_reused'): void;
+  webhookHandled(outcome: 'applied' | 'ignored' | 'pending' | 'late' | 'replayed' | 'key_reused'): void;
   /** An order's payment was applied: it is now paid, or failed and its stock came back. */
   paymentSettled(status: 'paid' | 'failed'): void;
+  /** An order still unpaid at its deadline was cancelled by this path, `lagMs` after the deadline. */
+  orderCancelled(path: ExpiryPath, lagMs: number): void;
+  /** A payment arrived for an order already cancelled: it now owes the buyer a refund. */
+  latePayment(): void;
   mirrorRepaired(count: number): void;
 }
 
@@ -88,6 +95,8 @@ export const noopMetrics: Metrics = {
   orderCreated() {},
   webhookHandled() {},
   paymentSettled() {},
+  orderCancelled() {},
+  latePayment() {},
   mirrorRepaired() {},
 };
 
@@ -101,6 +110,8 @@ export function allMetrics(...targets: Metrics[]): Metrics {
     orderCreated: () => targets.forEach((t) => t.orderCreated()),
     webhookHandled: (o) => targets.forEach((t) => t.webhookHandled(o)),
     paymentSettled: (s) => targets.forEach((t) => t.paymentSettled(s)),
+    orderCancelled: (p, lag) => targets.forEach((t) => t.orderCancelled(p, lag)),
+    latePayment: () => targets.forEach((t) => t.latePayment()),
     mirrorRepaired: (n) => targets.forEach((t) => t.mirrorRepaired(n)),
   };
 }
@@ -130,6 +141,8 @@ export interface AppContext {
   log: Logger;
   metrics: Metrics;
   holdTtlSeconds: number;
+  /** How long an order may stay unpaid before it is cancelled; 0 = no deadline. */
+  orderPaymentTtlSeconds: number;
   /** Group commit of holds on hot products; without it every hold takes the row lock alone. */
   holdBatcher?: HoldBatcher;
 }

@@ -71,6 +71,8 @@ export class SalePulse implements Metrics {
   paymentSettled(status: 'paid' | 'failed'): void {
     this.count(`payments_${status}`);
   }
+  orderCancelled(): void {}
+  latePayment(): void {}
   mirrorRepaired(): void {}
 
   /** One answered POST /api/holds: its latency, and a refusal by the rate limit (429). */

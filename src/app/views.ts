@@ -26,6 +26,10 @@ export interface OrderView {
   amount: number;
   currency: string;
   payment_status: PaymentStatus;
+  /** When the order must be paid by; null for an order made without a deadline. */
+  payment_due_at: string | null;
+  /** A payment arrived after the order was cancelled: the buyer is owed a refund. */
+  refund_due: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -47,6 +51,8 @@ export const orderView = (o: OrderRow): OrderView => ({
   amount: Number(o.amount),
   currency: o.currency,
   payment_status: o.payment_status,
+  payment_due_at: o.payment_due_at?.toISOString() ?? null,
+  refund_due: o.refund_due,
   created_at: o.created_at.toISOString(),
   updated_at: o.updated_at.toISOString(),
 });

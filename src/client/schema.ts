@@ -163,7 +163,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An order with its payment status */
+        /**
+         * An order with its payment status
+         * @description An order still `created` past its `payment_due_at` is cancelled by this read if no other path has yet: it answers `cancelled`, and its stock is back.
+         */
         get: operations["getOrder"];
         put?: never;
         post?: never;
@@ -1256,27 +1259,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "order_id": 1,
-                     *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
-                     *       "product_id": 1,
-                     *       "quantity": 2,
-                     *       "items": [
-                     *         {
-                     *           "product_id": 1,
-                     *           "quantity": 2,
-                     *           "unit_price": 49.99,
-                     *           "amount": 99.98
-                     *         }
-                     *       ],
-                     *       "amount": 99.98,
-                     *       "currency": "USD",
-                     *       "payment_status": "created",
-                     *       "created_at": "2026-12-01T12:01:00.000Z",
-                     *       "updated_at": "2026-12-01T12:01:00.000Z"
-                     *     }
-                     */
                     "application/json": {
                         order_id: number;
                         /** Format: uuid */
@@ -1298,7 +1280,12 @@ export interface operations {
                         amount: number;
                         /** @description ISO 4217 currency code. */
                         currency: string;
-                        payment_status: "created" | "paid" | "failed";
+                        /** @description `created` until paid; `paid` and `failed` as the payment provider reported; `cancelled` when still unpaid at `payment_due_at` (its stock came back). Only `created` ever changes. */
+                        payment_status: "created" | "paid" | "failed" | "cancelled";
+                        /** @description When the order must be paid by (ORDER_PAYMENT_TTL_SECONDS after its creation, by the database clock): still `created` then, it becomes `cancelled` and its stock returns. Null for an order made without a deadline. */
+                        payment_due_at: string | null;
+                        /** @description True when a payment arrived after the order was cancelled: the buyer is owed the money back. */
+                        refund_due: boolean;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -1312,27 +1299,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "order_id": 1,
-                     *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
-                     *       "product_id": 1,
-                     *       "quantity": 2,
-                     *       "items": [
-                     *         {
-                     *           "product_id": 1,
-                     *           "quantity": 2,
-                     *           "unit_price": 49.99,
-                     *           "amount": 99.98
-                     *         }
-                     *       ],
-                     *       "amount": 99.98,
-                     *       "currency": "USD",
-                     *       "payment_status": "created",
-                     *       "created_at": "2026-12-01T12:01:00.000Z",
-                     *       "updated_at": "2026-12-01T12:01:00.000Z"
-                     *     }
-                     */
                     "application/json": {
                         order_id: number;
                         /** Format: uuid */
@@ -1354,7 +1320,12 @@ export interface operations {
                         amount: number;
                         /** @description ISO 4217 currency code. */
                         currency: string;
-                        payment_status: "created" | "paid" | "failed";
+                        /** @description `created` until paid; `paid` and `failed` as the payment provider reported; `cancelled` when still unpaid at `payment_due_at` (its stock came back). Only `created` ever changes. */
+                        payment_status: "created" | "paid" | "failed" | "cancelled";
+                        /** @description When the order must be paid by (ORDER_PAYMENT_TTL_SECONDS after its creation, by the database clock): still `created` then, it becomes `cancelled` and its stock returns. Null for an order made without a deadline. */
+                        payment_due_at: string | null;
+                        /** @description True when a payment arrived after the order was cancelled: the buyer is owed the money back. */
+                        refund_due: boolean;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -1577,27 +1548,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "order_id": 1,
-                     *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
-                     *       "product_id": 1,
-                     *       "quantity": 2,
-                     *       "items": [
-                     *         {
-                     *           "product_id": 1,
-                     *           "quantity": 2,
-                     *           "unit_price": 49.99,
-                     *           "amount": 99.98
-                     *         }
-                     *       ],
-                     *       "amount": 99.98,
-                     *       "currency": "USD",
-                     *       "payment_status": "created",
-                     *       "created_at": "2026-12-01T12:01:00.000Z",
-                     *       "updated_at": "2026-12-01T12:01:00.000Z"
-                     *     }
-                     */
                     "application/json": {
                         order_id: number;
                         /** Format: uuid */
@@ -1619,7 +1569,12 @@ export interface operations {
                         amount: number;
                         /** @description ISO 4217 currency code. */
                         currency: string;
-                        payment_status: "created" | "paid" | "failed";
+                        /** @description `created` until paid; `paid` and `failed` as the payment provider reported; `cancelled` when still unpaid at `payment_due_at` (its stock came back). Only `created` ever changes. */
+                        payment_status: "created" | "paid" | "failed" | "cancelled";
+                        /** @description When the order must be paid by (ORDER_PAYMENT_TTL_SECONDS after its creation, by the database clock): still `created` then, it becomes `cancelled` and its stock returns. Null for an order made without a deadline. */
+                        payment_due_at: string | null;
+                        /** @description True when a payment arrived after the order was cancelled: the buyer is owed the money back. */
+                        refund_due: boolean;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -1716,27 +1671,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "order_id": 1,
-                     *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
-                     *       "product_id": 1,
-                     *       "quantity": 2,
-                     *       "items": [
-                     *         {
-                     *           "product_id": 1,
-                     *           "quantity": 2,
-                     *           "unit_price": 49.99,
-                     *           "amount": 99.98
-                     *         }
-                     *       ],
-                     *       "amount": 99.98,
-                     *       "currency": "USD",
-                     *       "payment_status": "created",
-                     *       "created_at": "2026-12-01T12:01:00.000Z",
-                     *       "updated_at": "2026-12-01T12:01:00.000Z"
-                     *     }
-                     */
                     "application/json": {
                         order_id: number;
                         /** Format: uuid */
@@ -1758,7 +1692,12 @@ export interface operations {
                         amount: number;
                         /** @description ISO 4217 currency code. */
                         currency: string;
-                        payment_status: "created" | "paid" | "failed";
+                        /** @description `created` until paid; `paid` and `failed` as the payment provider reported; `cancelled` when still unpaid at `payment_due_at` (its stock came back). Only `created` ever changes. */
+                        payment_status: "created" | "paid" | "failed" | "cancelled";
+                        /** @description When the order must be paid by (ORDER_PAYMENT_TTL_SECONDS after its creation, by the database clock): still `created` then, it becomes `cancelled` and its stock returns. Null for an order made without a deadline. */
+                        payment_due_at: string | null;
+                        /** @description True when a payment arrived after the order was cancelled: the buyer is owed the money back. */
+                        refund_due: boolean;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -2685,7 +2624,7 @@ export interface operations {
                             product_id: number;
                             /** @description Change of available stock: negative when units left it. */
                             delta: number;
-                            reason: "initial" | "hold" | "hold_released" | "hold_expired" | "payment_failed" | "adjustment";
+                            reason: "initial" | "hold" | "hold_released" | "hold_expired" | "payment_failed" | "order_cancelled" | "adjustment";
                             /** @description The operator's reason of an adjustment. */
                             note: string | null;
                             hold_id: string | null;
@@ -2980,7 +2919,8 @@ export interface operations {
             query: {
                 limit: number;
                 offset: number;
-                status?: "created" | "paid" | "failed";
+                /** @description `created` until paid; `paid` and `failed` as the payment provider reported; `cancelled` when still unpaid at `payment_due_at` (its stock came back). Only `created` ever changes. */
+                status?: "created" | "paid" | "failed" | "cancelled";
                 product_id?: number;
             };
             header?: never;
@@ -3014,6 +2954,8 @@ export interface operations {
                      *           "amount": 99.98,
                      *           "currency": "USD",
                      *           "payment_status": "created",
+                     *           "payment_due_at": "2026-12-01T12:16:00.000Z",
+                     *           "refund_due": false,
                      *           "created_at": "2026-12-01T12:01:00.000Z",
                      *           "updated_at": "2026-12-01T12:01:00.000Z"
                      *         }
@@ -3045,7 +2987,12 @@ export interface operations {
                             amount: number;
                             /** @description ISO 4217 currency code. */
                             currency: string;
-                            payment_status: "created" | "paid" | "failed";
+                            /** @description `created` until paid; `paid` and `failed` as the payment provider reported; `cancelled` when still unpaid at `payment_due_at` (its stock came back). Only `created` ever changes. */
+                            payment_status: "created" | "paid" | "failed" | "cancelled";
+                            /** @description When the order must be paid by (ORDER_PAYMENT_TTL_SECONDS after its creation, by the database clock): still `created` then, it becomes `cancelled` and its stock returns. Null for an order made without a deadline. */
+                            payment_due_at: string | null;
+                            /** @description True when a payment arrived after the order was cancelled: the buyer is owed the money back. */
+                            refund_due: boolean;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */

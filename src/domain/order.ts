@@ -1,8 +1,13 @@
-/** Payment status of an order. `paid` and `failed` are terminal: they never change again. */
+/**
+ * Payment status of an order. `paid`, `failed` and `cancelled` are terminal: they never change
+ * again. `cancelled` is an order still `created` when its payment deadline passed: its stock came
+ * back, and a payment that arrives later only marks it `refund_due`.
+ */
 export const PaymentStatus = {
   Created: 'created',
   Paid: 'paid',
   Failed: 'failed',
+  Cancelled: 'cancelled',
 } as const;
 export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
 export const PAYMENT_STATUSES = Object.values(PaymentStatus);
@@ -10,10 +15,25 @@ export const PAYMENT_STATUSES = Object.values(PaymentStatus);
 /** What a payment provider may report. */
 export type PaymentOutcome = 'paid' | 'failed';
 
+/**
+ * The job id of an order's payment deadline in the expiry queue, which also carries one job per hold
+ * (whose id is the hold's uuid): `order-<id>`, never an integer and without a colon, as BullMQ asks.
+ */
+export const paymentDeadlineJobId = (orderId: number): string => `order-${orderId}`;
+
+/** The order whose payment deadline a job id names, or null for a hold's expiry job. */
+export function orderOfDeadlineJob(jobId: string): number | null {
+  const match = /^order-(\d+)$/.exec(jobId);
+  return match ? Number(match[1]) : null;
+}
+
 export const isTerminalPayment = (status: PaymentStatus): boolean => status !== 'created';
 
-/** What a webhook event did: changed the order, arrived for a terminal order, or waits for the order. */
-export type PaymentEventOutcome = 'applied' | 'ignored' | 'pending';
+/**
+ * What a webhook event did: changed the order, arrived for a terminal order, waits for the order,
+ * or paid an order already cancelled (which now owes a refund).
+ */
+export type PaymentEventOutcome = 'applied' | 'ignored' | 'pending' | 'late';
 
 export interface Order {
   id: number;
@@ -26,11 +46,16 @@ export interface Order {
   updatedAt: Date;
 }
 
-/** Decides what a payment event does to an order in a given status. */
+/**
+ * Decides what a payment event does to an order in a given state. An order past its deadline must
+ * have been cancelled before this is asked (by the database clock, under the order's row lock).
+ */
 export function decidePayment(
-  current: PaymentStatus,
+  order: { status: PaymentStatus; refundDue: boolean },
   reported: PaymentOutcome,
-): { outcome: 'applied'; next: PaymentOutcome; returnsStock: boolean } | { outcome: 'ignored' } {
-  if (isTerminalPayment(current)) return { outcome: 'ignored' };
-  return { outcome: 'applied', next: reported, returnsStock: reported === 'failed' };
+): { outcome: 'applied'; next: PaymentOutcome; returnsStock: boolean } | { outcome: 'late' } | { outcome: 'ignored' } {
+  if (order.status === 'created') return { outcome: 'applied', next: reported, returnsStock: reported === 'failed' };
+  // Paid after its deadline: the stock is gone back, so the money is owed back, once.
+  if (order.status === 'cancelled' && reported === 'paid' && !order.refundDue) return { outcome: 'late' };
+  return { outcome: 'ignored' };
 }

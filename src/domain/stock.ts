@@ -8,7 +8,8 @@ export interface StockSnapshot {
 }
 
 /** Why a product's available stock changed, as the audit trail records it. */
-export type MovementReason = 'initial' | 'hold' | 'hold_released' | 'hold_expired' | 'payment_failed' | 'adjustment';
+export type MovementReason =
+  'initial' | 'hold' | 'hold_released' | 'hold_expired' | 'payment_failed' | 'order_cancelled' | 'adjustment';
 
 /**
  * The most units a product may have in total. Well below the 2^31 of the database column, so a

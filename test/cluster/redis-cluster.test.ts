@@ -59,7 +59,7 @@ describe('the Redis adapters keep their contracts on a cluster', () => {
       return {
         scheduler,
         consume: async (onJob) => {
-          const worker = new Worker<ExpiryJobData>(EXPIRY_QUEUE, async (job) => onJob(job.data.holdId), {
+          const worker = new Worker<ExpiryJobData>(EXPIRY_QUEUE, async (job) => onJob(job.id!), {
             connection: createQueueRedis(target()),
             prefix,
           });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ExpiryScheduler } from '../../src/app/ports.ts';
+import { paymentDeadlineJobId } from '../../src/domain/order.ts';
 import { eventually } from '../helpers/service.ts';
 
 /** One queue under test, with a way to run a consumer on it (the worker role's part). */
@@ -138,6 +139,26 @@ export function expirySchedulerContract(make: () => Promise<ExpiryQueueHarness>)
       (n) => n === 2,
       5_000,
     );
+  });
+
+  it("an order's payment deadline shares the queue: its own id, fired once when due, cancellable", async () => {
+    await startConsumer();
+    const kept = paymentDeadlineJobId(41);
+    const cancelled = paymentDeadlineJobId(42);
+    await q.scheduler.schedule(kept, 200);
+    await q.scheduler.schedule(kept, 200);
+    await q.scheduler.schedule(cancelled, 200);
+    await q.scheduler.schedule('hold-beside', 200);
+    expect(await q.scheduler.depth()).toBe(3);
+    await q.scheduler.cancel(cancelled);
+    await eventually(
+      async () => fired.length,
+      (n) => n >= 2,
+      5_000,
+    );
+    await sleep(300);
+    expect(fired.map((f) => f.holdId).sort()).toEqual(['hold-beside', kept]);
+    expect(await q.scheduler.depth()).toBe(0);
   });
 
   it('a job that fails is retried after a backoff, then done', async () => {

@@ -65,7 +65,7 @@ describe('BullMQ ExpiryScheduler', () => {
       consume: async (onJob) => {
         const connection = createQueueRedis(TEST_REDIS_URL);
         workerConnections.push(connection);
-        const worker = new Worker<ExpiryJobData>(EXPIRY_QUEUE, async (job) => onJob(job.data.holdId), { connection, prefix });
+        const worker = new Worker<ExpiryJobData>(EXPIRY_QUEUE, async (job) => onJob(job.id!), { connection, prefix });
         worker.on('error', () => {});
         await worker.waitUntilReady();
         return { close: () => worker.close() };

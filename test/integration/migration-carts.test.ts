@@ -4,7 +4,7 @@ import { createPool } from '../../src/adapters/postgres/db.ts';
 import { endHold, findHold } from '../../src/adapters/postgres/holds.ts';
 import { listHoldRows, listOrderRows } from '../../src/adapters/postgres/listings.ts';
 import { migrate } from '../../src/adapters/postgres/migrate.ts';
-import { confirmHoldIntoOrder, findOrder, returnOrderStock } from '../../src/adapters/postgres/orders.ts';
+import { cancelOverdueOrderRows, confirmHoldIntoOrder, findOrder, returnOrderStock } from '../../src/adapters/postgres/orders.ts';
 import { readStockFigures } from '../../src/adapters/postgres/products.ts';
 import { holdView, orderView } from '../../src/app/views.ts';
 import { TEST_DATABASE_NAME, TEST_PG_SERVER } from '../helpers/env.ts';
@@ -68,7 +68,12 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
     );
     expect(oldFigures.map((f) => f.available + f.held + f.ordered)).toEqual([20, 10]);
 
-    expect(await migrate(pool)).toEqual(['003_carts.sql', '005_currency.sql', '006_place-holds-by-key.sql']);
+    expect(await migrate(pool)).toEqual([
+      '003_carts.sql',
+      '005_currency.sql',
+      '006_place-holds-by-key.sql',
+      '007_order-payment-deadline.sql',
+    ]);
 
     // Every hold and order as the API shows it: what it showed before, plus its one line in `items`.
     for (const h of oldHolds) {
@@ -97,6 +102,9 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
         amount: Number(o.amount),
         currency: 'USD',
         payment_status: o.payment_status,
+        // Made before payment deadlines existed: none, so never cancelled for want of payment.
+        payment_due_at: null,
+        refund_due: false,
         created_at: o.created_at.toISOString(),
         updated_at: o.updated_at.toISOString(),
       });
@@ -128,12 +136,15 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
       );
     }
 
+    // The sweeper of unpaid orders finds nothing to cancel among them.
+    expect(await cancelOverdueOrderRows(pool, 100)).toEqual([]);
+
     // The migrated rows still take part: an old active hold is released, another becomes an order
     // that fails, and every unit comes back to where it belongs.
     expect(await endHold(pool, '00000000-0000-4000-8000-000000000001', 'released', 'client')).toMatchObject([
       { product_id: 1, available: 15 + 2 },
     ]);
-    const order = (await confirmHoldIntoOrder(pool, '00000000-0000-4000-8000-000000000002'))!;
+    const order = (await confirmHoldIntoOrder(pool, '00000000-0000-4000-8000-000000000002', 900))!;
     expect(orderView(order)).toMatchObject({ product_id: 2, quantity: 4, amount: 10, items: [{ unit_price: 2.5, amount: 10 }] });
     await pool.query(`update orders set payment_status = 'failed' where id = $1`, [order.id]);
     expect(await returnOrderStock(pool, order.id)).toMatchObject([{ id: 2, available: 5 + 4 }]);

@@ -4,7 +4,20 @@ import { ConfigError, loadConfig } from '../../src/config.ts';
 describe('configuration', () => {
   it('has the documented defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, HOLD_TTL_SECONDS: 120, LOG_LEVEL: 'info', RUN_WORKER: true });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOLD_TTL_SECONDS: 120,
+      ORDER_PAYMENT_TTL_SECONDS: 900,
+      LOG_LEVEL: 'info',
+      RUN_WORKER: true,
+    });
+  });
+
+  it('ORDER_PAYMENT_TTL_SECONDS: 0 turns the payment deadline off; negative, fractional or past 30 days is refused', () => {
+    expect(loadConfig({ ORDER_PAYMENT_TTL_SECONDS: '0' }).ORDER_PAYMENT_TTL_SECONDS).toBe(0);
+    expect(loadConfig({ ORDER_PAYMENT_TTL_SECONDS: '2592000' }).ORDER_PAYMENT_TTL_SECONDS).toBe(2_592_000);
+    for (const bad of ['-1', '1.5', '2592001', 'soon'])
+      expect(() => loadConfig({ ORDER_PAYMENT_TTL_SECONDS: bad }), bad).toThrow(/ORDER_PAYMENT_TTL_SECONDS/);
   });
 
   it('reads and converts what is set', () => {

@@ -19,18 +19,26 @@ describe('hold transitions', () => {
 });
 
 describe('payment decisions (I4)', () => {
+  const created = { status: 'created', refundDue: false } as const;
+
   it('a created order takes the reported status; only a failure returns stock', () => {
-    expect(decidePayment('created', 'paid')).toEqual({ outcome: 'applied', next: 'paid', returnsStock: false });
-    expect(decidePayment('created', 'failed')).toEqual({ outcome: 'applied', next: 'failed', returnsStock: true });
+    expect(decidePayment(created, 'paid')).toEqual({ outcome: 'applied', next: 'paid', returnsStock: false });
+    expect(decidePayment(created, 'failed')).toEqual({ outcome: 'applied', next: 'failed', returnsStock: true });
   });
 
   it('a terminal status never changes again', () => {
-    for (const current of ['paid', 'failed'] as const) {
-      expect(isTerminalPayment(current)).toBe(true);
-      for (const reported of ['paid', 'failed'] as const)
-        expect(decidePayment(current, reported)).toEqual({ outcome: 'ignored' });
+    for (const status of ['paid', 'failed', 'cancelled'] as const) {
+      expect(isTerminalPayment(status)).toBe(true);
+      expect(decidePayment({ status, refundDue: false }, 'failed')).toEqual({ outcome: 'ignored' });
     }
+    for (const status of ['paid', 'failed'] as const)
+      expect(decidePayment({ status, refundDue: false }, 'paid')).toEqual({ outcome: 'ignored' });
     expect(isTerminalPayment('created')).toBe(false);
+  });
+
+  it('a payment for a cancelled order is late once: it owes a refund, and then nothing more changes (I9)', () => {
+    expect(decidePayment({ status: 'cancelled', refundDue: false }, 'paid')).toEqual({ outcome: 'late' });
+    expect(decidePayment({ status: 'cancelled', refundDue: true }, 'paid')).toEqual({ outcome: 'ignored' });
   });
 });
 

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/client.ts';
 import type { ExpiryScheduler } from '../../app/ports.ts';
+import { orderOfDeadlineJob } from '../../domain/order.ts';
 import { OutageLog, type OutageLogger } from '../outage-log.ts';
 
 export const EXPIRY_QUEUE = 'hold-expiry';
@@ -18,12 +19,12 @@ function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export interface ExpiryJobData {
-  holdId: string;
-}
+/** A hold's expiry (job name `expire`) or an order's payment deadline (`cancel-unpaid-order`). */
+export type ExpiryJobData = { holdId: string } | { orderId: number };
 
 /**
- * One delayed BullMQ job per hold, with the hold id as job id so it is scheduled at most once.
+ * One delayed BullMQ job per hold, with the hold id as job id so it is scheduled at most once, and
+ * one per order awaiting payment (job id `order-<id>`) on the same queue.
  *
  * BullMQ checks its connection once, when the queue is made (an `INFO`), and keeps that answer:
  * if the check fails (the command timed out on a loaded machine, or a cluster was not ready yet),
@@ -77,15 +78,19 @@ export class BullMqExpiryScheduler implements ExpiryScheduler {
     return queue;
   }
 
-  async schedule(holdId: string, delayMs: number): Promise<void> {
+  async schedule(jobId: string, delayMs: number): Promise<void> {
+    const orderId = orderOfDeadlineJob(jobId);
+    const opts = { jobId, delay: Math.max(0, delayMs) };
     await withTimeout(
-      this.queue.add('expire', { holdId }, { jobId: holdId, delay: Math.max(0, delayMs) }),
-      'scheduling hold expiry',
+      orderId === null
+        ? this.queue.add('expire', { holdId: jobId }, opts)
+        : this.queue.add('cancel-unpaid-order', { orderId }, opts),
+      orderId === null ? 'scheduling hold expiry' : 'scheduling payment deadline',
     );
   }
 
-  async cancel(holdId: string): Promise<void> {
-    await withTimeout(this.queue.remove(holdId), 'cancelling hold expiry');
+  async cancel(jobId: string): Promise<void> {
+    await withTimeout(this.queue.remove(jobId), 'cancelling deadline job');
   }
 
   async depth(): Promise<number> {

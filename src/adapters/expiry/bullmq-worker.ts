@@ -1,5 +1,6 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../redis/client.ts';
+import { cancelUnpaidOrder } from '../../app/expiry/cancel-unpaid-orders.ts';
 import { expireHold } from '../../app/expiry/expire-holds.ts';
 import type { DueHoldsDrain } from '../../app/expiry/expiry-drain.ts';
 import type { AppContext } from '../../app/ports.ts';
@@ -7,8 +8,9 @@ import { OutageLog } from '../outage-log.ts';
 import { EXPIRY_QUEUE, type ExpiryJobData } from './bullmq-scheduler.ts';
 
 /**
- * Processes hold-expiry jobs. A job that fires before the hold is due by the database clock (the
- * two clocks differ slightly) is put back until then; one whose hold already ended is done.
+ * Processes hold-expiry and payment-deadline jobs. A job that fires before its hold or order is due
+ * by the database clock (the two clocks differ slightly) is put back until then; one whose hold
+ * already ended, or whose order was paid, failed or cancelled, is done.
  */
 export function startBullMqExpiryWorker(
   ctx: AppContext,
@@ -20,6 +22,14 @@ export function startBullMqExpiryWorker(
   const worker = new Worker<ExpiryJobData>(
     EXPIRY_QUEUE,
     async (job: Job<ExpiryJobData>, token?: string) => {
+      if ('orderId' in job.data) {
+        const cancelled = await cancelUnpaidOrder(ctx, job.data.orderId, 'job');
+        if (cancelled.kind === 'not-due') {
+          await job.moveToDelayed(Date.now() + cancelled.remainingMs + 5, token);
+          throw new DelayedError();
+        }
+        return cancelled.kind;
+      }
       // While a drain of due holds runs, this hold is most likely in it: wait instead of queueing
       // on the product row behind it.
       await drain?.idle();

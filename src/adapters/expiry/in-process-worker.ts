@@ -1,10 +1,13 @@
+import { cancelUnpaidOrder } from '../../app/expiry/cancel-unpaid-orders.ts';
 import { expireHold } from '../../app/expiry/expire-holds.ts';
+import { orderOfDeadlineJob } from '../../domain/order.ts';
 import type { AppContext } from '../../app/ports.ts';
 import type { InProcessExpiryScheduler } from './in-process-scheduler.ts';
 
 /**
- * Processes the in-process expiry jobs exactly as the BullMQ worker processes its own: expire the
- * hold by the database clock, and put a job that fired early back until the hold is due.
+ * Processes the in-process deadline jobs exactly as the BullMQ worker processes its own: expire the
+ * hold, or cancel the unpaid order, by the database clock, and put a job that fired early back until
+ * it is due.
  */
 export function startInProcessExpiryWorker(
   ctx: AppContext,
@@ -12,13 +15,14 @@ export function startInProcessExpiryWorker(
   concurrency: number,
 ): { close(): Promise<void> } {
   return scheduler.consume(
-    async (holdId) => {
-      const result = await expireHold(ctx, holdId, 'job');
+    async (jobId) => {
+      const orderId = orderOfDeadlineJob(jobId);
+      const result = orderId === null ? await expireHold(ctx, jobId, 'job') : await cancelUnpaidOrder(ctx, orderId, 'job');
       if (result.kind === 'not-due') return { retryInMs: result.remainingMs + 5 };
     },
     {
       concurrency,
-      onFailed: (holdId, err) => ctx.log.warn({ err, holdId }, 'expiry job failed for good; the sweeper will expire the hold'),
+      onFailed: (jobId, err) => ctx.log.warn({ err, jobId }, 'deadline job failed for good; the sweeper will take it over'),
     },
   );
 }

@@ -18,7 +18,7 @@ const withTimeout = <T>(p: Promise<T>): Promise<T> =>
 type WebhookOutcome = Parameters<Metrics['webhookHandled']>[0];
 const REJECTIONS: HoldRejection[] = ['insufficient_stock_mirror', 'insufficient_stock_db', 'product_not_found'];
 const EXPIRY_PATHS: ExpiryPath[] = ['job', 'sweeper', 'request'];
-const WEBHOOK_OUTCOMES: WebhookOutcome[] = ['applied', 'ignored', 'pending', 'replayed', 'key_reused'];
+const WEBHOOK_OUTCOMES: WebhookOutcome[] = ['applied', 'ignored', 'pending', 'late', 'replayed', 'key_reused'];
 
 /**
  * The Metrics port in Prometheus terms, with its own registry (not prom-client's global one), so
@@ -37,6 +37,9 @@ export class PrometheusMetrics implements Metrics {
   private readonly webhooks: Counter<'outcome'>;
   private readonly payments: Counter<'status'>;
   private readonly mirrorRepairs: Counter;
+  private readonly ordersCancelled: Counter<'path'>;
+  private readonly cancelLag: Histogram<'path'>;
+  private readonly latePayments: Counter;
 
   constructor(
     sources: ScrapeSources,
@@ -90,6 +93,24 @@ export class PrometheusMetrics implements Metrics {
       labelNames: ['status'],
       registers,
     });
+    this.ordersCancelled = new Counter({
+      name: 'flashsale_orders_cancelled_total',
+      help: 'Orders still unpaid at their payment deadline, cancelled (stock returned), by path: job, sweeper or request',
+      labelNames: ['path'],
+      registers,
+    });
+    this.cancelLag = new Histogram({
+      name: 'flashsale_order_cancel_lag_seconds',
+      help: 'How long after its payment_due_at an unpaid order was really cancelled, by path',
+      labelNames: ['path'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.latePayments = new Counter({
+      name: 'flashsale_late_payments_total',
+      help: 'Payments that arrived for an order already cancelled: the order stays cancelled and owes a refund',
+      registers,
+    });
     this.mirrorRepairs = new Counter({
       name: 'flashsale_mirror_repairs_total',
       help: 'Products whose Redis mirror the reconciler found missing or different and repaired',
@@ -112,7 +133,7 @@ export class PrometheusMetrics implements Metrics {
     });
     new Gauge({
       name: 'flashsale_expiry_queue_depth',
-      help: 'Hold-expiry jobs scheduled and not yet done (delayed, waiting or running)',
+      help: 'Deadline jobs (hold expiry, order payment) scheduled and not yet done (delayed, waiting or running)',
       registers,
       async collect() {
         try {
@@ -127,6 +148,8 @@ export class PrometheusMetrics implements Metrics {
     for (const path of EXPIRY_PATHS) {
       this.holdsExpired.inc({ path }, 0);
       this.expiryLag.zero({ path });
+      this.ordersCancelled.inc({ path }, 0);
+      this.cancelLag.zero({ path });
     }
     for (const outcome of WEBHOOK_OUTCOMES) this.webhooks.inc({ outcome }, 0);
     for (const status of ['paid', 'failed']) this.payments.inc({ status }, 0);
@@ -155,6 +178,13 @@ export class PrometheusMetrics implements Metrics {
   }
   paymentSettled(status: 'paid' | 'failed'): void {
     this.payments.inc({ status });
+  }
+  orderCancelled(path: ExpiryPath, lagMs: number): void {
+    this.ordersCancelled.inc({ path });
+    this.cancelLag.observe({ path }, Math.max(0, lagMs) / 1000);
+  }
+  latePayment(): void {
+    this.latePayments.inc();
   }
   mirrorRepaired(count: number): void {
     if (count > 0) this.mirrorRepairs.inc(count);

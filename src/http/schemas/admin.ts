@@ -95,6 +95,7 @@ export const Movement = Type.Object(
       Type.Literal('hold_released'),
       Type.Literal('hold_expired'),
       Type.Literal('payment_failed'),
+      Type.Literal('order_cancelled'),
       Type.Literal('adjustment'),
     ]),
     note: Type.Union([Type.String(), Type.Null()], { description: "The operator's reason of an adjustment." }),

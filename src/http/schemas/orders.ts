@@ -8,7 +8,14 @@ export const CreateOrderBody = Type.Object(
 
 export const OrderParams = Type.Object({ order_id: Id });
 
-export const PaymentStatus = Type.Union([Type.Literal('created'), Type.Literal('paid'), Type.Literal('failed')]);
+export const PaymentStatus = Type.Union(
+  [Type.Literal('created'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('cancelled')],
+  {
+    description:
+      '`created` until paid; `paid` and `failed` as the payment provider reported; `cancelled` when still unpaid at ' +
+      '`payment_due_at` (its stock came back). Only `created` ever changes.',
+  },
+);
 
 export const ORDER_EXAMPLE = {
   order_id: 1,
@@ -19,6 +26,8 @@ export const ORDER_EXAMPLE = {
   amount: 99.98,
   currency: 'USD',
   payment_status: 'created' as const,
+  payment_due_at: '2026-12-01T12:16:00.000Z',
+  refund_due: false,
   created_at: '2026-12-01T12:01:00.000Z',
   updated_at: '2026-12-01T12:01:00.000Z',
 };
@@ -40,8 +49,28 @@ export const Order = Type.Object(
     amount: Type.Number({ description: "The sum of the lines' amounts, exact, in `currency`." }),
     currency: Currency,
     payment_status: PaymentStatus,
+    payment_due_at: Type.Union([Timestamp, Type.Null()], {
+      description:
+        'When the order must be paid by (ORDER_PAYMENT_TTL_SECONDS after its creation, by the database clock): still ' +
+        '`created` then, it becomes `cancelled` and its stock returns. Null for an order made without a deadline.',
+    }),
+    refund_due: Type.Boolean({
+      description: 'True when a payment arrived after the order was cancelled: the buyer is owed the money back.',
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { examples: [ORDER_EXAMPLE] },
+  {
+    examples: [
+      ORDER_EXAMPLE,
+      {
+        ...ORDER_EXAMPLE,
+        order_id: 2,
+        hold_id: '9b2e41c7-5a0d-4e3f-8c61-2d7b9e0f4a15',
+        payment_status: 'cancelled',
+        refund_due: true,
+        updated_at: '2026-12-01T12:16:04.000Z',
+      },
+    ],
+  },
 );

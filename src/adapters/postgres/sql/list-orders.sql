@@ -1,7 +1,7 @@
 -- One page of orders, newest first, optionally only those with a payment status ($1) and/or with
 -- a line of a product ($2), each with its lines (`items`, json, with unit_price and amount).
 -- $1 payment status or null, $2 product id or null, $3 limit, $4 offset
-select id, hold_id, amount, currency, payment_status, created_at, updated_at,
+select id, hold_id, amount, currency, payment_status, payment_due_at, refund_due, created_at, updated_at,
        (select json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity,
                                           'unit_price', l.unit_price, 'amount', l.amount) order by l.line_no)
           from order_lines l where l.order_id = orders.id) as items

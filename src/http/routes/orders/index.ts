@@ -9,8 +9,6 @@ import { isUuid } from '../../uuid.ts';
 import { contextFor } from '../../request-context.ts';
 
 const orders: FastifyPluginAsyncTypebox = async (app) => {
-  const { ctx } = app.flashsale;
-
   app.post(
     '/api/orders',
     {
@@ -43,11 +41,14 @@ const orders: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'getOrder',
         security: PUBLIC_SECURITY,
         summary: 'An order with its payment status',
+        description:
+          'An order still `created` past its `payment_due_at` is cancelled by this read if no other path has yet: ' +
+          'it answers `cancelled`, and its stock is back.',
         params: OrderParams,
         response: { 200: Order, ...problems(400, 404) },
       },
     },
-    async (request) => orderView(await getOrder(ctx, request.params.order_id)),
+    async (request) => orderView(await getOrder(contextFor(request), request.params.order_id)),
   );
 };
 
