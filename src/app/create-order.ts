@@ -5,6 +5,7 @@ import { holdNotFound, type DomainError } from '../domain/errors.ts';
 import { holdNotActiveError } from '../domain/hold.ts';
 import { paymentDeadlineJobId } from '../domain/order.ts';
 import { applyPendingPayments } from './apply-payment.ts';
+import { getOrder } from './get-order.ts';
 import { snapshotOf, syncMirror } from './mirror-sync.ts';
 import type { AppContext, StockSnapshot } from './ports.ts';
 import { present } from '../domain/present.ts';
@@ -26,8 +27,8 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
     const hold = await findHold(tx, holdId, { forUpdate: true });
     if (!hold) throw holdNotFound(holdId);
     if (hold.status === 'confirmed') {
-      const order = await findOrder(tx, { holdId });
-      return { order: present(order, `order of confirmed hold ${holdId}`), created: false, mirror: [] };
+      const order = present(await findOrder(tx, { holdId }), `order of confirmed hold ${holdId}`);
+      return { order, created: false, overdue: order.overdue, mirror: [] };
     }
     if (hold.status === 'active' && !hold.live) {
       // Overdue though neither expiry path has run yet: expire it here and refuse the order.
@@ -43,7 +44,7 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
     const order = await confirmHoldIntoOrder(tx, holdId, ctx.orderPaymentTtlSeconds);
     if (!order) throw holdNotActiveError({ id: holdId, status: 'expired' });
     const settled = await applyPendingPayments(tx, order);
-    return { order: settled.order, created: true, mirror: settled.stock };
+    return { order: settled.order, created: true, overdue: false, mirror: settled.stock };
   });
 
   // Committed: only now do the mirror and the metrics hear of it.
@@ -61,6 +62,8 @@ export async function createOrder(ctx: AppContext, holdId: string): Promise<Crea
   }
   // Not awaited: a leftover job finds the hold ended and does nothing.
   void ctx.expiry.cancel(holdId).catch((err: unknown) => ctx.log.debug({ err, holdId }, 'could not cancel expiry job'));
+  // The order asked for again is read again, as GET /api/orders/{id} would: cancelled if overdue.
+  if (!outcome.created && outcome.overdue) return { order: await getOrder(ctx, outcome.order.id), created: false };
   return { order: outcome.order, created: outcome.created };
 }
 
@@ -83,4 +86,4 @@ async function scheduleDeadline(ctx: AppContext, order: OrderRow): Promise<void>
 /** What one committed attempt decided, with the stock figures it wrote. */
 type OrderOutcome =
   | { refused: DomainError; expiredLagMs: number | null; mirror: StockSnapshot[] }
-  | (CreateOrderResult & { mirror: StockSnapshot[] });
+  | (CreateOrderResult & { overdue: boolean; mirror: StockSnapshot[] });

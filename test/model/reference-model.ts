@@ -3,7 +3,7 @@
  * database, Redis or clock. Only the rules of DESIGN.md's invariants live here.
  */
 export type HoldStatus = 'active' | 'confirmed' | 'expired' | 'released';
-export type PaymentStatus = 'created' | 'paid' | 'failed';
+export type PaymentStatus = 'created' | 'paid' | 'failed' | 'cancelled';
 
 /** A line of a hold or order: a product (its index in the sale) and a quantity. */
 export interface ModelLine {
@@ -25,6 +25,10 @@ export interface ModelOrder {
   hold: number;
   lines: ModelLine[];
   status: PaymentStatus;
+  /** Its payment_due_at was moved into the past: the next look at it cancels it. */
+  overdue: boolean;
+  /** Paid after it was cancelled. */
+  refundDue: boolean;
 }
 
 export interface ModelEvent {
@@ -33,6 +37,7 @@ export interface ModelEvent {
   reported: 'paid' | 'failed';
   /** The order's status in the stored 200 answer, replayed for every repeat of the key. */
   answered: PaymentStatus;
+  answeredRefundDue: boolean;
 }
 
 export class SaleModel {
@@ -95,24 +100,39 @@ export class SaleModel {
     const h = this.holds[holdIndex]!;
     h.status = 'confirmed';
     h.orderId = id;
-    this.orders.push({ id, hold: holdIndex, lines: h.lines, status: 'created' });
+    this.orders.push({ id, hold: holdIndex, lines: h.lines, status: 'created', overdue: false, refundDue: false });
   }
 
-  /** A webhook with a fresh key: the first terminal status wins, a failure gives the stock back. */
+  /** An order still created past its deadline is cancelled by whoever looks at it first; its stock comes back. */
+  look(o: ModelOrder): void {
+    if (o.status === 'created' && o.overdue) {
+      o.status = 'cancelled';
+      this.giveBack(o.lines);
+    }
+  }
+
+  /**
+   * A webhook with a fresh key: an overdue order is cancelled first; then the first terminal status
+   * wins, a failure gives the stock back, and the first payment of a cancelled order owes a refund.
+   */
   pay(o: ModelOrder, key: string, reported: 'paid' | 'failed'): ModelEvent {
+    this.look(o);
     if (o.status === 'created') {
       o.status = reported;
       if (reported === 'failed') this.giveBack(o.lines);
+    } else if (o.status === 'cancelled' && reported === 'paid') {
+      o.refundDue = true;
     }
-    const event = { key, orderId: o.id, reported, answered: o.status };
+    const event = { key, orderId: o.id, reported, answered: o.status, answeredRefundDue: o.refundDue };
     this.events.push(event);
     return event;
   }
 
-  /** The sweeper: every overdue active hold expires. */
+  /** The sweeper: every overdue active hold expires, every overdue created order is cancelled. */
   sweep(): number {
     const due = this.holds.filter((h) => h.status === 'active' && h.overdue);
     for (const h of due) this.expire(h);
+    for (const o of this.orders) this.look(o);
     return due.length;
   }
 
@@ -125,7 +145,7 @@ export class SaleModel {
 
   ordered(product: number): number {
     return unitsOf(
-      this.orders.filter((o) => o.status !== 'failed'),
+      this.orders.filter((o) => o.status === 'created' || o.status === 'paid'),
       product,
     );
   }

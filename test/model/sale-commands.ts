@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { cancelOverdueOrders } from '../../src/app/expiry/cancel-unpaid-orders.ts';
 import { expireOverdueHolds } from '../../src/app/expiry/expire-holds.ts';
 import type { HttpResult, TestService } from '../helpers/service.ts';
 import type { ModelLine, SaleModel } from './reference-model.ts';
@@ -91,6 +92,10 @@ export class CreateOrder implements Cmd {
     } else if (want === 'existing') {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body.order_id).toBe(h.orderId);
+      // Read again, as GET would: an overdue order is cancelled by it.
+      const o = m.orders.find((x) => x.id === h.orderId)!;
+      m.look(o);
+      expect(res.body.payment_status).toBe(o.status);
     } else {
       expect(res.status, JSON.stringify(res.body)).toBe(409);
       expect(problemSlug(res)).toBe(want);
@@ -117,6 +122,7 @@ export class PaymentWebhook implements Cmd {
     const event = m.pay(o, key, this.reported);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.payment_status).toBe(event.answered);
+    expect(res.body.refund_due).toBe(event.answeredRefundDue);
     expect(res.headers['idempotent-replayed']).toBeUndefined();
     await r.agree(m);
   }
@@ -142,6 +148,7 @@ export class RepeatWebhook implements Cmd {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.headers['idempotent-replayed']).toBe('true');
       expect(res.body.payment_status).toBe(e.answered);
+      expect(res.body.refund_due).toBe(e.answeredRefundDue);
     } else {
       expect(res.status, JSON.stringify(res.body)).toBe(422);
       expect(problemSlug(res)).toBe('idempotency-key-reused');
@@ -167,12 +174,45 @@ export class AdvanceClock implements Cmd {
   toString = () => `advance(#${this.pick})`;
 }
 
+/** Time passes for one order: its payment_due_at moves into the past on the database clock. */
+export class AdvanceOrderClock implements Cmd {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<SaleModel>) => m.orders.length > 0;
+  async run(m: SaleModel, r: Real) {
+    const o = m.orders[this.pick % m.orders.length]!;
+    await r.svc.rt.pool.query(
+      `update orders set payment_due_at = clock_timestamp() - interval '1 second' where id = $1 and payment_status = 'created'`,
+      [o.id],
+    );
+    if (o.status === 'created') o.overdue = true;
+    await r.agree(m);
+  }
+  toString = () => `advance(order #${this.pick})`;
+}
+
+/** GET /api/orders/{id}: the order as it is now, cancelled first if it is overdue. */
+export class ReadOrder implements Cmd {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<SaleModel>) => m.orders.length > 0;
+  async run(m: SaleModel, r: Real) {
+    const o = m.orders[this.pick % m.orders.length]!;
+    const res = await r.svc.get(`/api/orders/${o.id}`);
+    m.look(o);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.payment_status).toBe(o.status);
+    expect(res.body.refund_due).toBe(o.refundDue);
+    await r.agree(m);
+  }
+  toString = () => `read(order #${this.pick})`;
+}
+
 /** The sweeper runs once, as it does every second in the worker. */
 export class Sweep implements Cmd {
   check = () => true;
   async run(m: SaleModel, r: Real) {
-    // It sweeps the whole database; the agreement check looks at this sale's holds.
+    // It sweeps the whole database; the agreement check looks at this sale's holds and orders.
     await expireOverdueHolds(r.svc.rt.ctx);
+    await cancelOverdueOrders(r.svc.rt.ctx);
     m.sweep();
     await r.agree(m);
   }
@@ -223,8 +263,12 @@ export function saleCommands(products: number): fc.Arbitrary<Iterable<Cmd>> {
       pick.map((i) => new CreateOrder(i)),
       pick.map((i) => new CreateOrder(i)),
       fc.tuple(pick, fc.constantFrom('paid' as const, 'failed' as const)).map(([i, s]) => new PaymentWebhook(i, s)),
+      fc.tuple(pick, fc.constantFrom('paid' as const, 'failed' as const)).map(([i, s]) => new PaymentWebhook(i, s)),
       fc.tuple(pick, fc.boolean()).map(([i, same]) => new RepeatWebhook(i, same)),
       pick.map((i) => new AdvanceClock(i)),
+      pick.map((i) => new AdvanceOrderClock(i)),
+      pick.map((i) => new AdvanceOrderClock(i)),
+      pick.map((i) => new ReadOrder(i)),
       fc.constant(new Sweep()),
       fc.constant(new FlushRedis()),
       product.map((p) => new ReadProduct(p)),

@@ -3,11 +3,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/app/reconcile.ts';
 import { TestService } from '../helpers/service.ts';
 import { SaleModel } from './reference-model.ts';
-import { CreateOrder, PaymentWebhook, PlaceHold, ReleaseHold, saleCommands, type Cmd, type Real } from './sale-commands.ts';
+import {
+  AdvanceOrderClock,
+  CreateOrder,
+  PaymentWebhook,
+  PlaceHold,
+  ReadOrder,
+  ReleaseHold,
+  RepeatWebhook,
+  saleCommands,
+  Sweep,
+  type Cmd,
+  type Real,
+} from './sale-commands.ts';
 
 /**
- * Model-based test: random sequences of holds, releases, orders, payments, repeated and
- * contradicting webhooks, clock advances, sweeps and Redis flushes run against the real service
+ * Model-based test: random sequences of holds, releases, orders, order reads, payments (late ones
+ * included), repeated and contradicting webhooks, clock advances of holds and of order deadlines,
+ * sweeps and Redis flushes run against the real service
  * and against a small reference model. After every step both agree on each product's available,
  * held and ordered stock and on the status of every hold and order; the mirror is either missing
  * (flushed) or equal to the database, and equal everywhere after one reconcile at the end.
@@ -29,7 +42,7 @@ describe('the service agrees with the reference model', () => {
               coalesce((select sum(l.quantity) from holds h join hold_lines l on l.hold_id = h.id
                          where l.product_id = p.id and h.status = 'active'), 0)::int as held,
               coalesce((select sum(l.quantity) from orders o join order_lines l on l.order_id = o.id
-                         where l.product_id = p.id and o.payment_status <> 'failed'), 0)::int as ordered
+                         where l.product_id = p.id and o.payment_status in ('created', 'paid')), 0)::int as ordered
          from products p where p.id = any($1::bigint[]) order by p.id`,
       [r.productIds],
     );
@@ -43,11 +56,13 @@ describe('the service agrees with the reference model', () => {
     );
     expect(new Map(holds.map((h) => [h.id, h.status]))).toEqual(new Map(m.holds.map((h) => [h.id, h.status])));
     const { rows: orders } = await svc.rt.pool.query(
-      `select id, payment_status from orders o
+      `select id, payment_status, refund_due from orders o
         where exists (select 1 from order_lines l where l.order_id = o.id and l.product_id = any($1::bigint[]))`,
       [r.productIds],
     );
-    expect(new Map(orders.map((o) => [o.id, o.payment_status]))).toEqual(new Map(m.orders.map((o) => [o.id, o.status])));
+    expect(new Map(orders.map((o) => [o.id, [o.payment_status, o.refund_due]]))).toEqual(
+      new Map(m.orders.map((o) => [o.id, [o.status, o.refundDue]])),
+    );
     for (const [i, id] of r.productIds.entries()) {
       const mirrored = await svc.mirrorAvailable(id);
       if (mirrored !== null) expect(mirrored, `mirror of product ${id}`).toBe(m.available[i]);
@@ -93,6 +108,24 @@ describe('the service agrees with the reference model', () => {
         { product: 0, quantity: 1 },
         { product: 1, quantity: 6 },
       ]),
+    ]);
+  });
+
+  it('orders past their deadline: a late payment cancels first and owes a refund once; a read cancels too', async () => {
+    await runSale([
+      new PlaceHold(0, 2),
+      new CreateOrder(0),
+      new AdvanceOrderClock(0),
+      new PaymentWebhook(0, 'paid'),
+      new RepeatWebhook(0, true),
+      new PaymentWebhook(0, 'paid'),
+      new PaymentWebhook(0, 'failed'),
+      new PlaceHold(0, 4),
+      new CreateOrder(1),
+      new AdvanceOrderClock(1),
+      new ReadOrder(1),
+      new Sweep(),
+      new CreateOrder(1),
     ]);
   });
 });
