@@ -226,8 +226,11 @@ function accountingChecks(
       holds.filter((h) => statuses.get(h.id)?.status === 'active'),
       id,
     );
+    // Orders failed or cancelled at their payment deadline gave their stock back.
     const ordered = unitsOf(
-      holds.filter((h) => statuses.get(h.id)?.status === 'confirmed' && statuses.get(h.id)?.payment !== 'failed'),
+      holds.filter(
+        (h) => statuses.get(h.id)?.status === 'confirmed' && !['failed', 'cancelled'].includes(statuses.get(h.id)?.payment ?? ''),
+      ),
       id,
     );
     const available = after.get(id);

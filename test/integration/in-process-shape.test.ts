@@ -85,6 +85,28 @@ describe('without REDIS_URL: in-process mirror, idempotency cache and expiry que
     await svc.expectInvariants([productId]);
   });
 
+  it('an order left unpaid is cancelled at its deadline through the in-process queue; a late payment owes a refund', async () => {
+    svc = await start({ sweepIntervalMs: 600_000, env: { ORDER_PAYMENT_TTL_SECONDS: '1', DATABASE_POOL_SIZE: '10' } });
+    const productId = await svc.createProduct(5);
+    const order = await svc.post('/api/orders', { hold_id: await svc.placeHold(productId, 2) });
+    expect(order.status).toBe(201);
+    const orderId = order.body.order_id as number;
+    const row = async () =>
+      (await svc.rt.pool.query('select payment_status, cancelled_by from orders where id = $1', [orderId])).rows[0];
+    await eventually(row, (o) => o.payment_status === 'cancelled', 5_000);
+    expect(await row()).toEqual({ payment_status: 'cancelled', cancelled_by: 'job' });
+    expect(await svc.dbAvailable(productId)).toBe(5);
+    expect(await svc.mirrorAvailable(productId)).toBe(5);
+    const late = await svc.post('/api/payments/webhook', {
+      order_id: orderId,
+      payment_status: 'paid',
+      idempotency_key: `ip-${orderId}`,
+    });
+    expect(late.status).toBe(200);
+    expect(late.body).toMatchObject({ payment_status: 'cancelled', refund_due: true });
+    await svc.expectInvariants([productId]);
+  });
+
   it('holds whose jobs were lost (a restart drops in-process jobs) are expired by the sweeper', async () => {
     svc = await start({ holdTtlSeconds: 1, worker: 'none', sweepIntervalMs: 200 });
     const productId = await svc.createProduct(6);
