@@ -188,8 +188,9 @@ async function applyToOrder(tx: Tx, order: OrderRow & { overdue?: boolean }, rep
       if (decision.returnsStock) stock.push(...(await returnOrderStock(tx, updated.id)).map(stockSnapshot));
       return { order: current, outcome: 'applied', stock, cancelledLagMs };
     }
-    // Still created (this transaction holds the row), so the deadline passed since it was read.
+    // Not applied although this transaction holds the row: the deadline passed since it was read.
     await cancelIfOverdue();
+    current = present(await findOrder(tx, { id: current.id }), `order ${current.id}, read again`);
     decision = decidePayment({ status: current.payment_status, refundDue: current.refund_due }, reported);
   }
   if (decision.outcome === 'late') {
