@@ -1,16 +1,6 @@
-/**
- * Payment status of an order. `paid`, `failed` and `cancelled` are terminal: they never change
- * again. `cancelled` is an order still `created` when its payment deadline passed: its stock came
- * back, and a payment that arrives later only marks it `refund_due`.
- */
-export const PaymentStatus = {
-  Created: 'created',
-  Paid: 'paid',
-  Failed: 'failed',
-  Cancelled: 'cancelled',
-} as const;
-export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
-export const PAYMENT_STATUSES = Object.values(PaymentStatus);
+import type { PaymentStatus } from './statuses.ts';
+
+export type { PaymentStatus } from './statuses.ts';
 
 /** What a payment provider may report. */
 export type PaymentOutcome = 'paid' | 'failed';
@@ -35,21 +25,7 @@ export const isTerminalPayment = (status: PaymentStatus): boolean => status !== 
  */
 export type PaymentEventOutcome = 'applied' | 'ignored' | 'pending' | 'late';
 
-export interface Order {
-  id: number;
-  holdId: string;
-  productId: number;
-  quantity: number;
-  amount: string;
-  paymentStatus: PaymentStatus;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/**
- * Decides what a payment event does to an order in a given state. An order past its deadline must
- * have been cancelled before this is asked (by the database clock, under the order's row lock).
- */
+/** Decides what a payment event does to an order in a given status. */
 export function decidePayment(
   order: { status: PaymentStatus; refundDue: boolean },
   reported: PaymentOutcome,

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { MAX_TOTAL_STOCK } from '../../domain/stock.ts';
 import { MAX_PRICE } from '../../domain/money.ts';
-import { Currency, Id, PageOf, PageQuery, Timestamp } from './common.ts';
+import { HOLD_ENDERS } from '../../domain/statuses.ts';
+import { Currency, Id, OneOf, PageOf, PageQuery, Timestamp } from './common.ts';
 import { Hold, HOLD_EXAMPLE } from './holds.ts';
 import { Order, ORDER_EXAMPLE, PaymentStatus } from './orders.ts';
 import { Product, PRODUCT_EXAMPLE } from './products.ts';
@@ -113,17 +114,9 @@ const ADMIN_HOLD_EXAMPLE = { ...HOLD_EXAMPLE, ended_by: null };
 export const AdminHold = Type.Object(
   {
     ...Hold.properties,
-    ended_by: Type.Union(
-      [
-        Type.Literal('order'),
-        Type.Literal('client'),
-        Type.Literal('job'),
-        Type.Literal('sweeper'),
-        Type.Literal('request'),
-        Type.Null(),
-      ],
-      { description: 'What ended the hold: an order, the client, the expiry job, the sweeper or a request.' },
-    ),
+    ended_by: Type.Union([...OneOf(HOLD_ENDERS).anyOf, Type.Null()], {
+      description: 'What ended the hold: an order, the client, the expiry job, the sweeper or a request.',
+    }),
   },
   { examples: [ADMIN_HOLD_EXAMPLE] },
 );

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type TLiteral, type TSchema, type TSchemaOptions, type TUnion } from 'typebox';
 
 /** RFC 9457 problem document, as every error response of this API is. */
 export const Problem = Type.Object(
@@ -19,6 +19,19 @@ export const Problem = Type.Object(
 );
 
 /** A positive database id; anything past 2^53 could not be told apart from its neighbours. */
+/**
+ * One literal per value of a list written once in the domain (a status list): `anyOf` of `const`s
+ * in the OpenAPI document, and the list's union as its static type.
+ */
+export const OneOf = <const T extends readonly string[]>(
+  values: T,
+  options?: TSchemaOptions,
+): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }> =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  ) as never;
+
 export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
 export const Timestamp = Type.String({ format: 'date-time' });

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { MAX_CART_LINES } from '../../domain/cart.ts';
-import { Id, Timestamp } from './common.ts';
+import { HOLD_STATUSES } from '../../domain/statuses.ts';
+import { Id, OneOf, Timestamp } from './common.ts';
 
 export const MAX_HOLD_QUANTITY = 1_000_000;
 
@@ -73,7 +74,7 @@ export const Hold = Type.Object(
     product_id: Type.Optional(Type.Integer({ description: 'One-line holds only: the product of their line.' })),
     quantity: Type.Optional(Type.Integer({ description: 'One-line holds only: the quantity of their line.' })),
     items: Type.Array(HoldLine, { description: 'The lines, in the order they were asked for.' }),
-    status: Type.Union([Type.Literal('active'), Type.Literal('confirmed'), Type.Literal('expired'), Type.Literal('released')]),
+    status: OneOf(HOLD_STATUSES),
     expires_at: Timestamp,
     created_at: Timestamp,
     ended_at: Type.Union([Timestamp, Type.Null()]),

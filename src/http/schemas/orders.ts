@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { Currency, Id, Timestamp } from './common.ts';
+import { PAYMENT_STATUSES } from '../../domain/statuses.ts';
+import { Currency, Id, OneOf, Timestamp } from './common.ts';
 
 export const CreateOrderBody = Type.Object(
   { hold_id: Type.String({ minLength: 1, maxLength: 64, description: 'An active hold to turn into an order.' }) },
@@ -8,14 +9,11 @@ export const CreateOrderBody = Type.Object(
 
 export const OrderParams = Type.Object({ order_id: Id });
 
-export const PaymentStatus = Type.Union(
-  [Type.Literal('created'), Type.Literal('paid'), Type.Literal('failed'), Type.Literal('cancelled')],
-  {
-    description:
-      '`created` until paid; `paid` and `failed` as the payment provider reported; `cancelled` when still unpaid at ' +
-      '`payment_due_at` (its stock came back). Only `created` ever changes.',
-  },
-);
+export const PaymentStatus = OneOf(PAYMENT_STATUSES, {
+  description:
+    '`created` until paid; `paid` and `failed` as the payment provider reported; `cancelled` when still unpaid at ' +
+    '`payment_due_at` (its stock came back). Only `created` ever changes.',
+});
 
 export const ORDER_EXAMPLE = {
   order_id: 1,
