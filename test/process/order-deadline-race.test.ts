@@ -14,7 +14,7 @@ import { eventually } from '../helpers/service.ts';
 
 /**
  * I9 under a real race: 240 orders with a one-second payment deadline, each sent its webhook at its
- * deadline (from 200 ms before it to 40 ms after, by this machine's clock, which is the database's), through two
+ * deadline (from 400 ms before it to 40 ms after, by this machine's clock, which is the database's), through two
  * API processes, while a worker process runs the deadline jobs and all three run the sweeper. Every
  * order must end one way: paid with its stock sold, or cancelled with its stock returned (owing a
  * refund exactly when a paid event arrived), or failed; and the books must add up to the unit.
@@ -108,8 +108,8 @@ describe('a payment racing its order deadline, across two API processes and a wo
           races.push(Promise.resolve({ i, orderId, answer: null }));
           continue;
         }
-        // From 200 ms before the deadline to 40 ms after: the request itself takes some of that under load.
-        const jitterMs = ((i * 37) % 241) - 200;
+        // From 400 ms before the deadline to 40 ms after: the request itself takes some of that under load.
+        const jitterMs = ((i * 37) % 441) - 400;
         const at = Date.parse(order.body.payment_due_at as string) + jitterMs;
         races.push(
           new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now()))).then(async () => ({
