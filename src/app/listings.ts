@@ -1,4 +1,5 @@
 import { listHoldRows, listMovementRows, listOrderRows, listProductRows, type Page } from '../adapters/postgres/listings.ts';
+import { holdOf } from '../adapters/postgres/holds.ts';
 import { findProduct } from '../adapters/postgres/products.ts';
 import { productNotFound } from '../domain/errors.ts';
 import type { HoldEndedBy, HoldStatus } from '../domain/hold.ts';
@@ -81,7 +82,7 @@ export const listHolds = (
   paged(
     page,
     (p) => listHoldRows(ctx.pool, filter, p),
-    (h) => ({ ...holdView(h), ended_by: h.ended_by }),
+    (h) => ({ ...holdView(holdOf(h)), ended_by: h.ended_by }),
   );
 
 export const listOrders = (

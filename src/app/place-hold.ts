@@ -48,7 +48,14 @@ export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise
     // The hold is committed; the sweeper expires it if its job could not be queued.
     ctx.log.warn({ err, holdId: hold.id }, 'could not schedule hold expiry; the sweeper will expire it');
   }
-  return { id: hold.id, lines: hold.lines, status: hold.status, expiresAt: hold.expires_at, createdAt: hold.created_at };
+  return {
+    id: hold.id,
+    lines: hold.lines,
+    status: hold.status,
+    expiresAt: hold.expires_at,
+    createdAt: hold.created_at,
+    endedAt: null,
+  };
 }
 
 /**

@@ -1,4 +1,3 @@
-import type { HoldRow } from '../adapters/postgres/holds.ts';
 import type { OrderRow } from '../adapters/postgres/orders.ts';
 import type { ProductRow } from '../adapters/postgres/products.ts';
 import type { Hold, HoldStatus } from '../domain/hold.ts';
@@ -74,33 +73,17 @@ export interface HoldView {
   ended_at: string | null;
 }
 
-/** The columns a hold's view needs, whichever query read them. */
-export type HoldRecord = Pick<HoldRow, 'id' | 'items' | 'status' | 'expires_at' | 'created_at' | 'ended_at'>;
-
-export const holdView = (h: Hold | HoldRecord): HoldView => {
-  const items =
-    'lines' in h
-      ? h.lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }))
-      : h.items.map((l) => ({ product_id: l.product_id, quantity: l.quantity }));
-  return 'lines' in h
-    ? {
-        hold_id: h.id,
-        ...topLevelLine(items),
-        items,
-        status: h.status,
-        expires_at: h.expiresAt.toISOString(),
-        created_at: h.createdAt.toISOString(),
-        ended_at: null,
-      }
-    : {
-        hold_id: h.id,
-        ...topLevelLine(items),
-        items,
-        status: h.status,
-        expires_at: h.expires_at.toISOString(),
-        created_at: h.created_at.toISOString(),
-        ended_at: h.ended_at?.toISOString() ?? null,
-      };
+export const holdView = (h: Hold): HoldView => {
+  const items = h.lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }));
+  return {
+    hold_id: h.id,
+    ...topLevelLine(items),
+    items,
+    status: h.status,
+    expires_at: h.expiresAt.toISOString(),
+    created_at: h.createdAt.toISOString(),
+    ended_at: h.endedAt?.toISOString() ?? null,
+  };
 };
 
 export interface ProductView {

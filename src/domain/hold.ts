@@ -12,6 +12,8 @@ export interface Hold {
   status: HoldStatus;
   expiresAt: Date;
   createdAt: Date;
+  /** When it stopped being active; null while it is. */
+  endedAt: Date | null;
 }
 
 /** The error a client gets when it tries to use a hold that is no longer active. */

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/adapters/postgres/db.ts';
-import { endHold, findHold } from '../../src/adapters/postgres/holds.ts';
+import { endHold, findHold, holdOf } from '../../src/adapters/postgres/holds.ts';
 import { listHoldRows, listOrderRows } from '../../src/adapters/postgres/listings.ts';
 import { migrate } from '../../src/adapters/postgres/migrate.ts';
 import { cancelOverdueOrderRows, confirmHoldIntoOrder, findOrder, returnOrderStock } from '../../src/adapters/postgres/orders.ts';
@@ -77,7 +77,7 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
 
     // Every hold and order as the API shows it: what it showed before, plus its one line in `items`.
     for (const h of oldHolds) {
-      const view = holdView((await findHold(pool, h.id))!);
+      const view = holdView(holdOf((await findHold(pool, h.id))!));
       expect(view).toEqual({
         hold_id: h.id,
         product_id: h.product_id,

@@ -1,5 +1,5 @@
 import type { HoldLine } from '../../domain/cart.ts';
-import type { HoldEndedBy, HoldStatus } from '../../domain/hold.ts';
+import type { Hold, HoldEndedBy, HoldStatus } from '../../domain/hold.ts';
 import type { Db } from './db.ts';
 import { sql } from './db.ts';
 
@@ -40,6 +40,16 @@ export interface EndedLineRow {
 
 export const linesOf = (items: readonly LineJson[]): HoldLine[] =>
   items.map((l) => ({ productId: l.product_id, quantity: l.quantity }));
+
+/** The hold a row read by any of the hold queries describes. */
+export const holdOf = (row: HoldFields): Hold => ({
+  id: row.id,
+  lines: linesOf(row.items),
+  status: row.status,
+  expiresAt: row.expires_at,
+  createdAt: row.created_at,
+  endedAt: row.ended_at,
+});
 
 export async function findHold(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<HoldRow | null> {
   const { rows } = await db.query<HoldRow>(opts.forUpdate ? `${SQL.find} for update` : SQL.find, [id]);
