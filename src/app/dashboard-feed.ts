@@ -1,5 +1,5 @@
 import type { Pool } from '../adapters/postgres/db.ts';
-import { readStockFigures } from '../adapters/postgres/products.ts';
+import { readSaleFigures } from '../adapters/postgres/products.ts';
 import type { Logger, SalePulseStore } from './ports.ts';
 import { PULSE_READ_LAG_SECONDS, readPulse, type HoldLatency, type SaleRates } from './sale-pulse.ts';
 
@@ -106,7 +106,7 @@ export class DashboardFeed {
   private async build(): Promise<SaleSnapshot> {
     const now = (this.deps.now ?? Date.now)();
     const second = Math.floor(now / 1000) - PULSE_READ_LAG_SECONDS;
-    const [figures, pulse] = await Promise.allSettled([readStockFigures(this.deps.pool), readPulse(this.deps.pulses, second)]);
+    const [figures, pulse] = await Promise.allSettled([readSaleFigures(this.deps.pool), readPulse(this.deps.pulses, second)]);
     const warnings: string[] = [];
     if (figures.status === 'fulfilled') {
       this.lastProducts = {

@@ -7,6 +7,7 @@ const SQL = {
   find: sql('find-product'),
   stock: sql('product-stock'),
   figures: sql('stock-figures'),
+  saleFigures: sql('sale-figures'),
   insert: sql('insert-product'),
   seed: sql('seed-products'),
   update: sql('update-product'),
@@ -63,6 +64,15 @@ export async function readStock(db: Db, ids: number[] | null = null): Promise<St
 
 export async function readStockFigures(db: Db, ids: number[] | null = null): Promise<StockFiguresRow[]> {
   const { rows } = await db.query<StockFiguresRow>(SQL.figures, [ids]);
+  return rows;
+}
+
+/**
+ * The same figures of every product for the live dashboard, with `held` taken from I1 instead of
+ * summed over the active holds: a read of the products and orders only (sale-figures.sql).
+ */
+export async function readSaleFigures(db: Db): Promise<StockFiguresRow[]> {
+  const { rows } = await db.query<StockFiguresRow>(SQL.saleFigures);
   return rows;
 }
 
