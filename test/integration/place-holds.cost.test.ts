@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeHolds, type HoldRequest } from '../../src/adapters/postgres/hold-batches.ts';
+import { expireOverdueHoldRows } from '../../src/adapters/postgres/holds.ts';
 import { createOwnDatabase, type OwnDatabase } from '../helpers/database.ts';
 
 /** The tables that grow with every hold placed. */
@@ -89,6 +90,17 @@ describe('the cost of placing holds as the sale grows', () => {
         600,
       );
       expect(decisions.map((d) => d.kind)).toEqual(['placed', 'refused', 'unknown-product', 'placed']);
+    });
+    expect(scans).toEqual({ holds: 0, hold_lines: 0, stock_movements: 0 });
+  });
+
+  it("the sweeper's statement expires due holds without scanning the active ones or every line", async () => {
+    const due = Array.from({ length: 300 }, (_, i) => oneLine(products[i % 3]!));
+    await placeHolds(pool, due, 0.001);
+    await new Promise((r) => setTimeout(r, 20));
+    const scans = await seqScansDuring(async (client) => {
+      const rows = await expireOverdueHoldRows(client, 1_000);
+      expect(new Set(rows.map((r) => r.id))).toEqual(new Set(due.map((d) => d.id)));
     });
     expect(scans).toEqual({ holds: 0, hold_lines: 0, stock_movements: 0 });
   });
