@@ -30,6 +30,7 @@ import { RedisSalePulseStore } from './adapters/redis/sale-pulse-store.ts';
 import { DashboardFeed } from './app/dashboard-feed.ts';
 import { ProductCatalog } from './app/get-product.ts';
 import { HoldBatcher } from './adapters/postgres/hold-batcher.ts';
+import { ProductCurrencies } from './adapters/postgres/product-currencies.ts';
 import { allMetrics, type AppContext, type SalePulseStore, type StockMirror, type WebhookIdempotencyCache } from './app/ports.ts';
 import { SalePulse } from './app/sale-pulse.ts';
 import { ConfigError, type Config } from './config.ts';
@@ -166,6 +167,7 @@ export function createRuntime(
     metrics: pulse ? allMetrics(metrics, pulse) : metrics,
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
     orderPaymentTtlSeconds: config.ORDER_PAYMENT_TTL_SECONDS,
+    currencies: new ProductCurrencies(),
     ...(nearCache ? { nearStock: nearCache } : {}),
     ...(config.HOLD_BATCHING
       ? { holdBatcher: new HoldBatcher(pool, { maxBatch: config.HOLD_BATCH_MAX, windowMs: config.HOLD_BATCH_WINDOW_MS }) }

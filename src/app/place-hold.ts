@@ -20,14 +20,12 @@ export interface PlaceHoldInput {
  */
 export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise<Hold> {
   checkDistinctProducts(input.lines);
-  // Currencies never change once a product exists, so this read needs no lock; one-line holds skip it.
-  if (input.lines.length > 1)
-    checkOneCurrency(
-      await readCurrencies(
-        ctx.pool,
-        input.lines.map((l) => l.productId),
-      ),
-    );
+  // Currencies never change once a product exists, so this read needs no lock and its answer never
+  // goes stale (kept per process when the context has a cache); one-line holds skip it.
+  if (input.lines.length > 1) {
+    const ids = input.lines.map((l) => l.productId);
+    checkOneCurrency(await (ctx.currencies ? ctx.currencies.read(ctx.pool, ids) : readCurrencies(ctx.pool, ids)));
+  }
   const shortOnMirror = await mirrorShortfalls(ctx, input.lines);
   if (shortOnMirror.length > 0) {
     ctx.metrics.holdRejected('insufficient_stock_mirror');

@@ -6,6 +6,7 @@
  */
 import type { Pool } from '../adapters/postgres/db.ts';
 import type { HoldBatcher } from '../adapters/postgres/hold-batcher.ts';
+import type { ProductCurrencies } from '../adapters/postgres/product-currencies.ts';
 import type { StockSnapshot } from '../domain/stock.ts';
 
 export type { StockSnapshot };
@@ -145,4 +146,6 @@ export interface AppContext {
   orderPaymentTtlSeconds: number;
   /** Group commit of holds on hot products; without it every hold takes the row lock alone. */
   holdBatcher?: HoldBatcher;
+  /** The currencies of products already seen, for a cart's currency check; read each time when absent. */
+  currencies?: ProductCurrencies;
 }
