@@ -187,7 +187,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider callback: apply a payment result once
-         * @description 200 with the order (also for an event on an order already paid or failed, which changes nothing). A repeat of the same idempotency_key and payload answers the stored response with `Idempotent-Replayed: true`; the same key with another payload is 422. An event for an order that does not exist yet is kept for 24 hours and answered 202. With WEBHOOK_SECRET set, a Standard Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) is required.
+         * @description 200 with the order (also for an event on an order already paid, failed or cancelled, which changes nothing, except that the first paid event for an order cancelled at its payment_due_at sets refund_due). An order still created past its payment_due_at is cancelled first, and its stock returns. A repeat of the same idempotency_key and payload answers the stored response with `Idempotent-Replayed: true`; the same key with another payload is 422. An event for an order that does not exist yet is kept for 24 hours and answered 202. With WEBHOOK_SECRET set, a Standard Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) is required.
          */
         post: operations["receivePaymentWebhook"];
         delete?: never;
