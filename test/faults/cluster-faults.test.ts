@@ -19,8 +19,7 @@ describe('a flash sale across two API processes and a worker survives', () => {
   it('kill -9 of one API process mid-sale, then its restart', async () => {
     const s = await runScenario({
       name: 'api-kill',
-      ports: { apis: [3501, 3502] },
-      redis: new RedisServer(6391),
+      redis: new RedisServer(),
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
       durationMs: 8_000,
@@ -29,7 +28,7 @@ describe('a flash sale across two API processes and a worker survives', () => {
         const from = Date.now();
         await cluster.apis[0]!.kill9();
         await sleep(2_000);
-        cluster.apis[0] = new ServiceProcess('serve', cluster.env, cluster.ports.apis[0]);
+        cluster.apis[0] = new ServiceProcess('serve', cluster.env, cluster.apis[0]!.port);
         await cluster.apis[0].start();
         return { down: [{ api: 0, from, to: Date.now() }] };
       },
@@ -42,8 +41,7 @@ describe('a flash sale across two API processes and a worker survives', () => {
     const downMs = TTL_SECONDS * 2_000;
     const s = await runScenario({
       name: 'worker-kill',
-      ports: { apis: [3503, 3504] },
-      redis: new RedisServer(6392),
+      redis: new RedisServer(),
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
       durationMs: 9_000,
@@ -65,8 +63,7 @@ describe('a flash sale across two API processes and a worker survives', () => {
   it('FLUSHALL on Redis mid-sale: mirror, idempotency keys and expiry jobs all gone', async () => {
     const s = await runScenario({
       name: 'redis-flushall',
-      ports: { apis: [3505, 3506] },
-      redis: new RedisServer(6393),
+      redis: new RedisServer(),
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
       durationMs: 8_000,
@@ -90,8 +87,7 @@ describe('a flash sale across two API processes and a worker survives', () => {
   it('Redis killed mid-sale, down for longer than a client waits, and restarted empty', async () => {
     const s = await runScenario({
       name: 'redis-restart',
-      ports: { apis: [3507, 3508] },
-      redis: new RedisServer(6394),
+      redis: new RedisServer(),
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
       durationMs: 16_000,
@@ -110,8 +106,7 @@ describe('a flash sale across two API processes and a worker survives', () => {
     let terminated = 0;
     const s = await runScenario({
       name: 'pg-terminate',
-      ports: { apis: [3509, 3510] },
-      redis: new RedisServer(6395),
+      redis: new RedisServer(),
       holdTtlSeconds: TTL_SECONDS,
       buyers: BUYERS,
       durationMs: 8_000,

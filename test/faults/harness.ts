@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { request } from 'undici';
+import { freePorts } from '../helpers/free-port.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { migrate } from '../../src/adapters/postgres/migrate.ts';
 import { TEST_PG_SERVER } from '../helpers/env.ts';
 import { RedisServer } from '../helpers/redis-server.ts';
@@ -163,15 +165,6 @@ async function httpBody(url: string): Promise<string> {
   }
 }
 
-async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not ready within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
-
 /** Runs `flashsale check` against the cluster; returns its exit code and output. */
 export function runCheckCli(env: ServiceEnv): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
@@ -196,11 +189,16 @@ export class Cluster<R extends RedisBackend = RedisServer> {
   apis: ServiceProcess[] = [];
   worker!: ServiceProcess;
 
+  /** The API processes' ports; without them, free ones are picked when the cluster starts. */
+  ports: { apis: [number, number] } | undefined;
+
   constructor(
-    readonly ports: { apis: [number, number] },
+    ports: { apis: [number, number] } | undefined,
     readonly holdTtlSeconds: number,
     readonly redis: R,
-  ) {}
+  ) {
+    this.ports = ports;
+  }
 
   get env(): ServiceEnv {
     return { databaseUrl: this.db.url, redisEnv: this.redis.env, holdTtlSeconds: this.holdTtlSeconds };
@@ -208,6 +206,7 @@ export class Cluster<R extends RedisBackend = RedisServer> {
 
   async start(): Promise<void> {
     await Promise.all([this.db.create(), this.redis.start()]);
+    this.ports ??= { apis: (await freePorts(2)) as [number, number] };
     this.apis = this.ports.apis.map((p) => new ServiceProcess('serve', this.env, p));
     this.worker = new ServiceProcess('worker', this.env);
     await Promise.all([...this.apis.map((a) => a.start()), this.worker.start()]);

@@ -10,7 +10,8 @@ import { expiryLags, sampleStock, verifyAcknowledged, verifyLedger, waitAllHolds
 
 export interface ScenarioOptions<R extends RedisBackend & ProbedBackend = RedisServer> {
   name: string;
-  ports: { apis: [number, number] };
+  /** The API processes' ports; free ones are picked at run time when not given. */
+  ports?: { apis: [number, number] };
   /** One private redis-server or a Redis Cluster, started and stopped by the scenario. */
   redis: R;
   holdTtlSeconds: number;

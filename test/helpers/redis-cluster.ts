@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from './wait-for.ts';
 import { Cluster, Redis } from 'ioredis';
 import { freePorts } from './free-port.ts';
 
@@ -13,7 +14,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface ClusterNode {
   port: number;
@@ -194,12 +194,3 @@ async function command(port: number, ...args: string[]): Promise<string> {
 }
 
 const ping = async (port: number): Promise<boolean> => (await command(port, 'ping')) === 'PONG';
-
-async function waitFor(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not ready within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port.ts';
 
 /**
  * A private, throw-away Redis on its own port, for tests that stop or restart Redis. The shared
@@ -7,8 +8,17 @@ import { Redis } from 'ioredis';
  */
 export class RedisServer {
   private process: ChildProcess | null = null;
+  private chosenPort: number | undefined;
 
-  constructor(readonly port: number) {}
+  /** Without a port, a free one is picked at the first start and kept across restarts. */
+  constructor(port?: number) {
+    this.chosenPort = port;
+  }
+
+  get port(): number {
+    if (this.chosenPort === undefined) throw new Error('RedisServer: the port is picked at the first start()');
+    return this.chosenPort;
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -19,6 +29,7 @@ export class RedisServer {
   }
 
   async start(): Promise<void> {
+    this.chosenPort ??= await freePort();
     this.process = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],

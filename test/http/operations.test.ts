@@ -7,11 +7,9 @@ import { loadConfig } from '../../src/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { RedisServer } from '../helpers/redis-server.ts';
 import { eventually } from '../helpers/service.ts';
-
-const REDIS_PORT = 3310;
-const DEAD_PG_PORT = 3311; // nothing listens here
 
 type LogLine = { level: number; msg?: string; reqId?: string; req?: unknown; res?: unknown };
 
@@ -47,7 +45,7 @@ async function startService(env: { DATABASE_URL: string; REDIS_URL: string }) {
 }
 
 describe('health, request ids and logs, with a Redis that goes down', () => {
-  const redis = new RedisServer(REDIS_PORT);
+  const redis = new RedisServer();
   let svc: Awaited<ReturnType<typeof startService>>;
   beforeAll(async () => {
     await redis.start();
@@ -131,10 +129,12 @@ describe('health, request ids and logs, with a Redis that goes down', () => {
 
 describe('health with PostgreSQL unreachable', () => {
   let svc: Awaited<ReturnType<typeof startService>>;
-  const redis = new RedisServer(REDIS_PORT + 2);
+  const redis = new RedisServer();
   beforeAll(async () => {
     await redis.start();
-    svc = await startService({ DATABASE_URL: `postgres://postgres@127.0.0.1:${DEAD_PG_PORT}/none`, REDIS_URL: redis.url });
+    // A port free a moment ago: nothing listens there.
+    const deadPgPort = await freePort();
+    svc = await startService({ DATABASE_URL: `postgres://postgres@127.0.0.1:${deadPgPort}/none`, REDIS_URL: redis.url });
   });
   afterAll(async () => {
     await svc?.close();

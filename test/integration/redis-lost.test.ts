@@ -10,7 +10,7 @@ import { eventually, TestService } from '../helpers/service.ts';
 const PROMPT_MS = 3_000;
 
 describe('the service when Redis dies mid-life', () => {
-  const redis = new RedisServer(6396);
+  const redis = new RedisServer();
   let svc: TestService;
   beforeAll(async () => {
     await redis.start();

@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { TestService } from '../helpers/service.ts';
 
 // Stack frames, source paths, SQL and driver messages: none may reach a client.
@@ -74,8 +75,11 @@ describe('no internals in any response, 5xx included', () => {
       worker: 'none',
       env: { DATABASE_URL: `${TEST_DATABASE_URL}${sep}options=-c%20search_path%3Dnowhere` },
     });
-    // A PostgreSQL that is not there at all (nothing listens on this port of our range).
-    down = await TestService.start({ worker: 'none', env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:3699/nowhere' } });
+    // A PostgreSQL that is not there at all: nothing listens on a port that was free a moment ago.
+    down = await TestService.start({
+      worker: 'none',
+      env: { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/nowhere` },
+    });
   });
   afterAll(async () => {
     await broken.close();

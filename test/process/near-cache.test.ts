@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertProduct } from '../../src/adapters/postgres/products.ts';
 import { startCli } from '../helpers/cli.ts';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
+import { freePorts } from '../helpers/free-port.ts';
 import { RedisServer } from '../helpers/redis-server.ts';
 import { eventually } from '../helpers/service.ts';
 
@@ -16,8 +17,9 @@ import { eventually } from '../helpers/service.ts';
  * invalidation through Redis can make a process see a change, and only dropping everything when
  * that channel drops can keep it from answering what it knew before a Redis restart.
  */
-const PORTS = [3330, 3331] as const;
-const redis = new Redis({ port: 6397, lazyConnect: true, maxRetriesPerRequest: 0 });
+let PORTS: [number, number];
+/** The test's own client of the private Redis, made once its port is known. */
+let redis: Redis;
 
 const api = (i: 0 | 1) => `http://127.0.0.1:${PORTS[i]}`;
 async function call(i: 0 | 1, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
@@ -32,11 +34,13 @@ const stockSeenBy = async (i: 0 | 1, productId: number) =>
   (await call(i, 'GET', `/api/products/${productId}`)).body.available_stock;
 
 describe('near cache of stock in every API process', () => {
-  const server = new RedisServer(6397);
+  const server = new RedisServer();
   const procs: ReturnType<typeof startCli>[] = [];
   let pool: pg.Pool;
   beforeAll(async () => {
     await server.start();
+    redis = new Redis({ port: server.port, lazyConnect: true, maxRetriesPerRequest: 0 });
+    PORTS = (await freePorts(2)) as [number, number];
     pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
     const prefix = `nc${randomBytes(4).toString('hex')}:`;
     for (const port of PORTS) {
@@ -67,7 +71,7 @@ describe('near cache of stock in every API process', () => {
   });
   afterAll(async () => {
     for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
-    redis.disconnect();
+    redis?.disconnect();
     await pool?.end();
     await server.stop();
   });

@@ -7,10 +7,11 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../helpers/env.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { countBy, eventually } from '../helpers/service.ts';
 
-const PORT = 3320;
-const BASE = `http://127.0.0.1:${PORT}`;
+let PORT: number;
+let BASE: string;
 const TOKEN = 'shutdown-test-admin-token-0123';
 
 type Outcome = { status: number; error?: undefined; after: boolean } | { status?: undefined; error: string; after: boolean };
@@ -21,6 +22,8 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
   let server: ReturnType<typeof startCli>;
   let pool: pg.Pool;
   beforeAll(async () => {
+    PORT = await freePort();
+    BASE = `http://127.0.0.1:${PORT}`;
     pool = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
     server = startCli(['serve'], {
       DATABASE_URL: TEST_DATABASE_URL,

@@ -3,10 +3,11 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.ts';
 import { TEST_REDIS_URL } from '../helpers/env.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { parseMetrics } from '../helpers/metrics.ts';
 import { eventually, TestService } from '../helpers/service.ts';
 
-const METRICS_PORT = 3325;
+let METRICS_PORT: number;
 const PREFIX = `wk${randomBytes(4).toString('hex')}:`;
 
 const get = async (path: string) => {
@@ -21,6 +22,7 @@ describe('flashsale worker with METRICS_PORT', () => {
     // An API without a worker of its own: the worker process below expires its holds.
     // Its own database: the worker's sweeper expires every overdue hold it finds and the metrics
     // below count them all, so holds other test files left behind must not be there.
+    METRICS_PORT = await freePort();
     api = await TestService.start({ worker: 'none', holdTtlSeconds: 1, env: { REDIS_PREFIX: PREFIX }, ownDatabase: true });
     worker = startCli(['worker'], {
       DATABASE_URL: api.databaseUrl,
