@@ -158,6 +158,7 @@ export function createRuntime(
   const pulse = role === 'cli' ? null : new SalePulse(pulses, log);
   pulse?.start();
   const dashboard = new DashboardFeed({ pool, pulses, log });
+  const catalog = new ProductCatalog();
   const ctx: AppContext = {
     pool,
     mirror,
@@ -168,6 +169,7 @@ export function createRuntime(
     holdTtlSeconds: config.HOLD_TTL_SECONDS,
     orderPaymentTtlSeconds: config.ORDER_PAYMENT_TTL_SECONDS,
     currencies: new ProductCurrencies(),
+    catalog,
     ...(nearCache ? { nearStock: nearCache } : {}),
     ...(config.HOLD_BATCHING
       ? { holdBatcher: new HoldBatcher(pool, { maxBatch: config.HOLD_BATCH_MAX, windowMs: config.HOLD_BATCH_WINDOW_MS }) }
@@ -184,7 +186,7 @@ export function createRuntime(
     log,
     ctx,
     guards,
-    catalog: new ProductCatalog(),
+    catalog,
     nearCache,
     pool,
     redis,

@@ -1,18 +1,23 @@
-import { findProduct, readStock, type ProductRow } from '../adapters/postgres/products.ts';
+import { findProduct, readStock } from '../adapters/postgres/products.ts';
 import { productNotFound } from '../domain/errors.ts';
+import type { SaleRules } from '../domain/fair-sale.ts';
 import { syncMirror } from './mirror-sync.ts';
-import type { AppContext } from './ports.ts';
-import { productView, type ProductView } from './views.ts';
+import type { AppContext, SaleRulesSource } from './ports.ts';
+import { productView, type ProductDetails, type ProductView } from './views.ts';
 
-type Catalog = Pick<ProductRow, 'id' | 'name' | 'price' | 'currency' | 'total_stock'>;
+type Catalog = ProductDetails;
 
 /**
  * Product details change rarely and stock changes constantly: details are kept in process for a
  * few seconds, stock always comes from the mirror (through the near cache while it is current;
- * rebuilt from the database when missing).
+ * rebuilt from the database when missing). The sale rules the hold pre-check reads are kept beside
+ * them, learnt from every batch of holds too, and served stale while they are read again in the
+ * background, so a sold-out storm never waits for (nor, within a few seconds, touches) the database.
  */
-export class ProductCatalog {
+export class ProductCatalog implements SaleRulesSource {
   private readonly entries = new Map<number, { product: Catalog; until: number }>();
+  private readonly ruleEntries = new Map<number, { rules: SaleRules; until: number }>();
+  private readonly refreshing = new Set<number>();
 
   constructor(private readonly ttlMs = 5_000) {}
 
@@ -22,11 +27,36 @@ export class ProductCatalog {
     const row = await findProduct(ctx.pool, id);
     if (!row) return null;
     this.entries.set(id, { product: row, until: Date.now() + this.ttlMs });
+    this.learn(id, { maxPerCustomer: row.max_per_customer, saleStartsAt: row.sale_starts_at, saleEndsAt: row.sale_ends_at });
     return row;
+  }
+
+  /**
+   * A product's limit per customer and sale window; null for an unknown product. Known rules are
+   * answered at once, and read again in the background once they are older than the catalog's
+   * few seconds; only a product this process never saw is read before answering.
+   */
+  async rules(ctx: AppContext, id: number): Promise<SaleRules | null> {
+    const known = this.ruleEntries.get(id);
+    if (!known) return (await this.details(ctx, id)) && (this.ruleEntries.get(id)?.rules ?? null);
+    if (known.until <= Date.now() && !this.refreshing.has(id)) {
+      this.refreshing.add(id);
+      this.entries.delete(id);
+      this.details(ctx, id)
+        .catch((err: unknown) => ctx.log.debug({ err, productId: id }, 'could not read product rules again'))
+        .finally(() => this.refreshing.delete(id));
+    }
+    return known.rules;
+  }
+
+  /** Rules read elsewhere (a batch of holds returns its products' rules), current as of now. */
+  learn(id: number, rules: SaleRules): void {
+    this.ruleEntries.set(id, { rules, until: Date.now() + this.ttlMs });
   }
 
   forget(id: number): void {
     this.entries.delete(id);
+    this.ruleEntries.delete(id);
   }
 }
 

@@ -76,7 +76,7 @@ export type AdminHoldView = HoldView & { ended_by: HoldEndedBy | null };
 
 export const listHolds = (
   ctx: Ctx,
-  filter: { status?: HoldStatus | undefined; productId?: number | undefined },
+  filter: { status?: HoldStatus | undefined; productId?: number | undefined; customerId?: string | undefined },
   page: Page,
 ): Promise<PageOf<AdminHoldView>> =>
   paged(
@@ -87,6 +87,6 @@ export const listHolds = (
 
 export const listOrders = (
   ctx: Ctx,
-  filter: { status?: PaymentStatus | undefined; productId?: number | undefined },
+  filter: { status?: PaymentStatus | undefined; productId?: number | undefined; customerId?: string | undefined },
   page: Page,
 ): Promise<PageOf<OrderView>> => paged(page, (p) => listOrderRows(ctx.pool, filter, p), orderView);

@@ -1,5 +1,12 @@
-import { adjustStockRow, findProduct, insertProduct, updateProductRow } from '../adapters/postgres/products.ts';
+import {
+  adjustStockRow,
+  findProduct,
+  insertProduct,
+  updateProductRow,
+  type SaleSettings,
+} from '../adapters/postgres/products.ts';
 import { DomainError, ErrorCode, productNotFound } from '../domain/errors.ts';
+import { invalidSaleWindow, saleWindowRefusal } from '../domain/fair-sale.ts';
 import { priceRefusal } from '../domain/money.ts';
 import { adjustmentRefusal, MAX_TOTAL_STOCK } from '../domain/stock.ts';
 import type { ProductCatalog } from './get-product.ts';
@@ -22,35 +29,75 @@ export interface StockAdjustmentView {
   product: ProductView;
 }
 
-/** Creates a product in its own currency or the default one; a price the currency cannot express is refused. */
+/** The fair-sale fields of the admin API's bodies: absent keeps (or leaves unset), null clears. */
+export interface SaleFields {
+  max_per_customer?: number | null | undefined;
+  sale_starts_at?: string | null | undefined;
+  sale_ends_at?: string | null | undefined;
+}
+
+const toDate = (value: string | null | undefined): Date | null | undefined =>
+  value === undefined || value === null ? value : new Date(value);
+
+const saleSettings = (input: SaleFields): SaleSettings => ({
+  maxPerCustomer: input.max_per_customer,
+  saleStartsAt: toDate(input.sale_starts_at),
+  saleEndsAt: toDate(input.sale_ends_at),
+});
+
+/** The sale window check of the table (products_sale_window) lost a race with another change. */
+const isWindowViolation = (err: unknown): boolean =>
+  (err as { code?: string; constraint?: string }).code === '23514' &&
+  (err as { constraint?: string }).constraint === 'products_sale_window';
+
+/**
+ * Creates a product in its own currency or the default one; a price the currency cannot express is
+ * refused, and so is a sale window whose end is not after its start.
+ */
 export async function createProduct(
   ctx: AdminContext,
-  input: { name: string; price: number; stock: number; currency?: string | undefined },
+  input: { name: string; price: number; stock: number; currency?: string | undefined } & SaleFields,
 ): Promise<ProductView> {
   const currency = input.currency ?? ctx.currency;
   const refusal = priceRefusal(input.price, currency);
   if (refusal) throw refusal;
-  const row = await insertProduct(ctx.pool, { name: input.name, price: input.price, stock: input.stock, currency });
+  const sale = saleSettings(input);
+  const windowRefusal = saleWindowRefusal(sale.saleStartsAt ?? null, sale.saleEndsAt ?? null);
+  if (windowRefusal) throw windowRefusal;
+  const row = await insertProduct(ctx.pool, { name: input.name, price: input.price, stock: input.stock, currency, ...sale });
   await syncMirror(ctx, [{ productId: row.id, available: row.available, version: row.version }]);
   return productView(row, row.available);
 }
 
 /**
- * Renames or reprices a product; its stock changes only through `adjustStock`. Its currency is
- * fixed when it is created, so a new price is checked against a currency that cannot change.
+ * Renames or reprices a product, or changes its limit per customer or sale window (null clears
+ * one); its stock changes only through `adjustStock`. Its currency is fixed when it is created, so
+ * a new price is checked against a currency that cannot change. The window is checked as it will
+ * be after the change, and the table's own check refuses a window a concurrent change spoilt.
  */
 export async function updateProduct(
   ctx: AdminContext,
   id: number,
-  changes: { name?: string | undefined; price?: number | undefined },
+  changes: { name?: string | undefined; price?: number | undefined } & SaleFields,
 ): Promise<ProductView> {
-  if (changes.price !== undefined) {
+  const sale = saleSettings(changes);
+  if (changes.price !== undefined || sale.saleStartsAt !== undefined || sale.saleEndsAt !== undefined) {
     const product = await findProduct(ctx.pool, id);
     if (!product) throw productNotFound(id);
-    const refusal = priceRefusal(changes.price, product.currency);
+    const refusal = changes.price === undefined ? null : priceRefusal(changes.price, product.currency);
     if (refusal) throw refusal;
+    const windowRefusal = saleWindowRefusal(
+      sale.saleStartsAt === undefined ? product.sale_starts_at : sale.saleStartsAt,
+      sale.saleEndsAt === undefined ? product.sale_ends_at : sale.saleEndsAt,
+    );
+    if (windowRefusal) throw windowRefusal;
   }
-  const row = await updateProductRow(ctx.pool, id, { name: changes.name, price: changes.price });
+  const row = await updateProductRow(ctx.pool, id, { name: changes.name, price: changes.price, ...sale }).catch(
+    (err: unknown) => {
+      if (isWindowViolation(err)) throw invalidSaleWindow(sale.saleStartsAt ?? null, sale.saleEndsAt ?? null);
+      throw err;
+    },
+  );
   if (!row) throw productNotFound(id);
   // Other replicas keep their cached details for at most the catalog's few seconds.
   ctx.catalog.forget(id);

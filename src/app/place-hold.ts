@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { placeHolds, type HoldDecision, type PlacedHold } from '../adapters/postgres/hold-batches.ts';
+import { placeHolds, type HoldDecision, type PlacedHold, type RuleRefusal } from '../adapters/postgres/hold-batches.ts';
 import { readCurrencies, readStock } from '../adapters/postgres/products.ts';
 import { checkDistinctProducts, checkOneCurrency, insufficientStock, type HoldLine } from '../domain/cart.ts';
-import { productNotFound } from '../domain/errors.ts';
+import { productNotFound, type DomainError } from '../domain/errors.ts';
+import { customerRequired, mirrorMayRefuse, purchaseLimitExceeded, saleEnded, saleNotStarted } from '../domain/fair-sale.ts';
 import type { Hold } from '../domain/hold.ts';
 import { syncMirror } from './mirror-sync.ts';
 import type { AppContext } from './ports.ts';
@@ -11,12 +12,15 @@ import { present } from '../domain/present.ts';
 export interface PlaceHoldInput {
   /** One line per product; a single hold is a cart of one line. */
   lines: HoldLine[];
+  /** Who the hold is for (the shop's id of the buyer), or null. */
+  customerId?: string | null;
 }
 
 /**
  * Reserves every line of a cart for a while, or none. The mirror rejects what cannot fit without
- * touching the database; PostgreSQL decides everything else in one statement that locks the cart's
- * products in id order, per hold or per batch of holds.
+ * touching the database (when PostgreSQL would refuse it the same way); PostgreSQL decides
+ * everything else, sale windows and limits per customer included, in one statement that locks the
+ * cart's products in id order, per hold or per batch of holds.
  */
 export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise<Hold> {
   checkDistinctProducts(input.lines);
@@ -26,16 +30,17 @@ export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise
     const ids = input.lines.map((l) => l.productId);
     checkOneCurrency(await (ctx.currencies ? ctx.currencies.read(ctx.pool, ids) : readCurrencies(ctx.pool, ids)));
   }
+  const customerId = input.customerId ?? null;
   const shortOnMirror = await mirrorShortfalls(ctx, input.lines);
-  if (shortOnMirror.length > 0) {
+  if (shortOnMirror.length > 0 && (await rulesLetMirrorRefuse(ctx, input.lines, customerId))) {
     ctx.metrics.holdRejected('insufficient_stock_mirror');
     throw insufficientStock(shortOnMirror);
   }
 
   const decision = ctx.holdBatcher
-    ? await ctx.holdBatcher.place(input.lines, ctx.holdTtlSeconds)
+    ? await ctx.holdBatcher.place(input.lines, ctx.holdTtlSeconds, customerId)
     : present(
-        (await placeHolds(ctx.pool, [{ id: randomUUID(), lines: input.lines }], ctx.holdTtlSeconds))[0],
+        (await placeHolds(ctx.pool, [{ id: randomUUID(), lines: input.lines, customerId }], ctx.holdTtlSeconds))[0],
         'decision for the one request',
       );
   const hold = await settle(ctx, decision);
@@ -49,6 +54,7 @@ export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise
   return {
     id: hold.id,
     lines: hold.lines,
+    customerId: hold.customerId,
     status: hold.status,
     expiresAt: hold.expires_at,
     createdAt: hold.created_at,
@@ -57,10 +63,47 @@ export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise
 }
 
 /**
+ * Whether PostgreSQL would refuse this cart as insufficient-stock too: it checks every line's sale
+ * window and need of a customer before any stock (decision 17), so one line of a product with rules
+ * may change the answer for a short line of another. Products without rules always let the mirror
+ * refuse; the rules come from what the process keeps of each product (ProductCatalog).
+ */
+async function rulesLetMirrorRefuse(ctx: AppContext, lines: readonly HoldLine[], customerId: string | null): Promise<boolean> {
+  if (!ctx.catalog) return true;
+  const now = Date.now();
+  for (const line of lines) {
+    const rules = await ctx.catalog.rules(ctx, line.productId);
+    if (rules && !mirrorMayRefuse(rules, customerId !== null, now)) return false;
+  }
+  return true;
+}
+
+function ruleError(r: RuleRefusal): DomainError {
+  switch (r.rule) {
+    case 'sale-not-started':
+      return saleNotStarted(r.productId, r.startsAt, r.dbNow);
+    case 'sale-ended':
+      return saleEnded(r.productId, r.endsAt);
+    case 'customer-required':
+      return customerRequired(r.productId);
+    case 'purchase-limit-exceeded':
+      return purchaseLimitExceeded(r);
+  }
+}
+
+const RULE_METRIC = {
+  'sale-not-started': 'sale_window',
+  'sale-ended': 'sale_window',
+  'customer-required': 'customer_required',
+  'purchase-limit-exceeded': 'purchase_limit',
+} as const;
+
+/**
  * Mirrors the stock this request is the first of its batch to know (the batch's other requests
  * skip that write), then answers: the hold, or why it was refused.
  */
 async function settle(ctx: AppContext, decision: HoldDecision): Promise<PlacedHold> {
+  for (const r of decision.rules) ctx.catalog?.learn(r.productId, r.rules);
   await syncMirror(ctx, decision.mirror);
   switch (decision.kind) {
     case 'unknown-product':
@@ -69,6 +112,9 @@ async function settle(ctx: AppContext, decision: HoldDecision): Promise<PlacedHo
     case 'refused':
       ctx.metrics.holdRejected('insufficient_stock_db');
       throw insufficientStock(decision.shortfalls);
+    case 'rule':
+      ctx.metrics.holdRejected(RULE_METRIC[decision.refusal.rule]);
+      throw ruleError(decision.refusal);
     case 'placed':
       ctx.metrics.holdPlaced(decision.hold.lines.reduce((sum, l) => sum + l.quantity, 0));
       return decision.hold;

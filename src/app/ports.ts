@@ -7,6 +7,7 @@
 import type { Pool } from '../adapters/postgres/db.ts';
 import type { HoldBatcher } from '../adapters/postgres/hold-batcher.ts';
 import type { ProductCurrencies } from '../adapters/postgres/product-currencies.ts';
+import type { SaleRules } from '../domain/fair-sale.ts';
 import type { StockSnapshot } from '../domain/stock.ts';
 
 export type { StockSnapshot };
@@ -64,7 +65,13 @@ export interface Logger {
 }
 
 /** Why a hold was refused. */
-export type HoldRejection = 'insufficient_stock_mirror' | 'insufficient_stock_db' | 'product_not_found';
+export type HoldRejection =
+  | 'insufficient_stock_mirror'
+  | 'insufficient_stock_db'
+  | 'product_not_found'
+  | 'sale_window'
+  | 'customer_required'
+  | 'purchase_limit';
 /** Which path expired a hold, or cancelled an unpaid order. */
 export type ExpiryPath = 'job' | 'sweeper' | 'request';
 
@@ -148,4 +155,16 @@ export interface AppContext {
   holdBatcher?: HoldBatcher;
   /** The currencies of products already seen, for a cart's currency check; read each time when absent. */
   currencies?: ProductCurrencies;
+  /**
+   * Each product's sale rules as this process last read them (a few seconds old at most), for the
+   * hold pre-check; without it the mirror refuses whatever does not fit, as before rules existed.
+   */
+  catalog?: SaleRulesSource;
+}
+
+/** Where the pre-check finds a product's rules: null for an unknown product. */
+export interface SaleRulesSource {
+  rules(ctx: AppContext, productId: number): Promise<SaleRules | null>;
+  /** Rules just read by the database, as a batch of holds returns them. */
+  learn(productId: number, rules: SaleRules): void;
 }

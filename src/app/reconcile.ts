@@ -1,6 +1,6 @@
-import { readStock, readStockFigures } from '../adapters/postgres/products.ts';
+import { readCustomersPastLimit, readStock, readStockFigures } from '../adapters/postgres/products.ts';
 import { withTransaction } from '../adapters/postgres/db.ts';
-import { checkStockFigures, type StockFigures, type Violation } from '../domain/invariants.ts';
+import { checkCustomerUnits, checkStockFigures, type StockFigures, type Violation } from '../domain/invariants.ts';
 import type { AppContext, StockSnapshot } from './ports.ts';
 
 export interface ReconcileReport {
@@ -30,12 +30,19 @@ export interface InvariantReport {
   violations: Violation[];
 }
 
-/** Reads I1's numbers from one database snapshot and the mirror beside them, and checks both. */
+/**
+ * Reads I1's numbers and the customers past a limit (I8) from one database snapshot, and the mirror
+ * beside them (I2), and checks all three.
+ */
 export async function checkInvariants(
   ctx: Pick<AppContext, 'pool' | 'mirror'>,
   ids: number[] | null = null,
 ): Promise<InvariantReport> {
-  const rows = await withTransaction(ctx.pool, (tx) => readStockFigures(tx, ids), { isolation: 'repeatable read' });
+  const [rows, pastLimit] = await withTransaction(
+    ctx.pool,
+    async (tx) => [await readStockFigures(tx, ids), await readCustomersPastLimit(tx, ids)] as const,
+    { isolation: 'repeatable read' },
+  );
   const figures: StockFigures[] = [];
   for (const r of rows) {
     figures.push({
@@ -47,5 +54,13 @@ export async function checkInvariants(
       mirrored: await ctx.mirror.read(r.id),
     });
   }
-  return { figures, violations: figures.flatMap(checkStockFigures) };
+  const fairness = pastLimit.flatMap((c) =>
+    checkCustomerUnits({
+      productId: c.product_id,
+      customerId: c.customer_id,
+      units: c.units,
+      maxPerCustomer: c.max_per_customer,
+    }),
+  );
+  return { figures, violations: [...figures.flatMap(checkStockFigures), ...fairness] };
 }

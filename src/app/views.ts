@@ -18,6 +18,8 @@ export interface OrderLineView {
 export interface OrderView {
   order_id: number;
   hold_id: string;
+  /** The customer of the hold it was made from, or null. */
+  customer_id: string | null;
   /** Only on one-line orders, as before carts existed. */
   product_id?: number;
   quantity?: number;
@@ -40,6 +42,7 @@ const topLevelLine = ([only, ...rest]: readonly { product_id: number; quantity: 
 export const orderView = (o: OrderRow): OrderView => ({
   order_id: o.id,
   hold_id: o.hold_id,
+  customer_id: o.customer_id,
   ...topLevelLine(o.items),
   items: o.items.map((l) => ({
     product_id: l.product_id,
@@ -63,6 +66,7 @@ export interface HoldLineView {
 
 export interface HoldView {
   hold_id: string;
+  customer_id: string | null;
   /** Only on one-line holds, as before carts existed. */
   product_id?: number;
   quantity?: number;
@@ -77,6 +81,7 @@ export const holdView = (h: Hold): HoldView => {
   const items = h.lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }));
   return {
     hold_id: h.id,
+    customer_id: h.customerId,
     ...topLevelLine(items),
     items,
     status: h.status,
@@ -93,16 +98,25 @@ export interface ProductView {
   currency: string;
   available_stock: number;
   total_stock: number;
+  max_per_customer: number | null;
+  sale_starts_at: string | null;
+  sale_ends_at: string | null;
 }
 
-export const productView = (
-  p: Pick<ProductRow, 'id' | 'name' | 'price' | 'currency' | 'total_stock'>,
-  available: number,
-): ProductView => ({
+/** The columns a product's view needs. */
+export type ProductDetails = Pick<
+  ProductRow,
+  'id' | 'name' | 'price' | 'currency' | 'total_stock' | 'max_per_customer' | 'sale_starts_at' | 'sale_ends_at'
+>;
+
+export const productView = (p: ProductDetails, available: number): ProductView => ({
   id: p.id,
   name: p.name,
   price: Number(p.price),
   currency: p.currency,
   available_stock: available,
   total_stock: p.total_stock,
+  max_per_customer: p.max_per_customer,
+  sale_starts_at: p.sale_starts_at?.toISOString() ?? null,
+  sale_ends_at: p.sale_ends_at?.toISOString() ?? null,
 });

@@ -109,7 +109,7 @@ export interface paths {
         put?: never;
         /**
          * Reserve stock of one product, or of every line of a cart, for a few minutes
-         * @description All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would take available stock below zero, and nothing is reserved. 404 product-not-found names an unknown product; 400 duplicate-product when a cart names a product twice; 400 currency-mismatch when its products are priced in different currencies.
+         * @description All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would take available stock below zero, and nothing is reserved. 404 product-not-found names an unknown product; 400 duplicate-product when a cart names a product twice; 400 currency-mismatch when its products are priced in different currencies. A product's rules apply to each line, in this order, and the first one any line breaks refuses the hold: its sale window (409 sale-not-started with `starts_at` and `Retry-After`, 409 sale-ended), its limit per customer needing a customer (400 customer-required), the stock, then the limit (409 purchase-limit-exceeded with `limit`, `current`, `requested`).
          */
         post: operations["placeHold"];
         delete?: never;
@@ -205,7 +205,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a product with its initial stock */
+        /** Create a product with its initial stock, and optionally a limit per customer and a sale window */
         post: operations["createProduct"];
         delete?: never;
         options?: never;
@@ -226,7 +226,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename or reprice a product */
+        /** Rename or reprice a product, or change its limit per customer or sale window */
         patch: operations["updateProduct"];
         trace?: never;
     };
@@ -274,7 +274,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Holds, newest first, optionally by status and product */
+        /** Holds, newest first, optionally by status, product and customer */
         get: operations["listHolds"];
         put?: never;
         post?: never;
@@ -291,7 +291,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Orders, newest first, optionally by payment status and product */
+        /** Orders, newest first, optionally by payment status, product and customer */
         get: operations["listOrders"];
         put?: never;
         post?: never;
@@ -545,7 +545,10 @@ export interface operations {
                      *           "price": 49.99,
                      *           "currency": "USD",
                      *           "available_stock": 100,
-                     *           "total_stock": 100
+                     *           "total_stock": 100,
+                     *           "max_per_customer": 2,
+                     *           "sale_starts_at": "2026-12-01T12:00:00.000Z",
+                     *           "sale_ends_at": null
                      *         }
                      *       ],
                      *       "limit": 20,
@@ -565,6 +568,12 @@ export interface operations {
                             available_stock: number;
                             /** @description Units available, held and ordered (not failed) together. */
                             total_stock: number;
+                            /** @description Units one customer may have of the product: their active holds plus their orders created or paid. Null: no limit. A hold past it is 409 purchase-limit-exceeded; a hold without a customer is 400 customer-required. */
+                            max_per_customer: number | null;
+                            /** @description When holds open, an ISO 8601 time with its offset; before it a hold is 409 sale-not-started. Null: open now. */
+                            sale_starts_at: string | null;
+                            /** @description When holds close, after sale_starts_at; from then on a hold is 409 sale-ended (a hold placed before may still become an order). Null: never. */
+                            sale_ends_at: string | null;
                         }[];
                         limit: number;
                         offset: number;
@@ -626,7 +635,10 @@ export interface operations {
                      *       "price": 49.99,
                      *       "currency": "USD",
                      *       "available_stock": 100,
-                     *       "total_stock": 100
+                     *       "total_stock": 100,
+                     *       "max_per_customer": 2,
+                     *       "sale_starts_at": "2026-12-01T12:00:00.000Z",
+                     *       "sale_ends_at": null
                      *     }
                      */
                     "application/json": {
@@ -640,6 +652,12 @@ export interface operations {
                         available_stock: number;
                         /** @description Units available, held and ordered (not failed) together. */
                         total_stock: number;
+                        /** @description Units one customer may have of the product: their active holds plus their orders created or paid. Null: no limit. A hold past it is 409 purchase-limit-exceeded; a hold without a customer is 400 customer-required. */
+                        max_per_customer: number | null;
+                        /** @description When holds open, an ISO 8601 time with its offset; before it a hold is 409 sale-not-started. Null: open now. */
+                        sale_starts_at: string | null;
+                        /** @description When holds close, after sale_starts_at; from then on a hold is 409 sale-ended (a hold placed before may still become an order). Null: never. */
+                        sale_ends_at: string | null;
                     };
                 };
             };
@@ -717,6 +735,8 @@ export interface operations {
                     product_id: number;
                     /** @description Units to reserve. */
                     quantity: number;
+                    /** @description The buyer, as the shop that authenticated them knows them; needed on products limited per customer. Refused (400) when CUSTOMER_JWT_SECRET is set: the customer is then the `sub` of the bearer token. */
+                    customer_id?: string;
                 } | {
                     /** @description 1 to 50 lines, each product at most once (a repeated product is 400 duplicate-product). */
                     items: {
@@ -724,6 +744,8 @@ export interface operations {
                         /** @description Units to reserve. */
                         quantity: number;
                     }[];
+                    /** @description The buyer, as the shop that authenticated them knows them; needed on products limited per customer. Refused (400) when CUSTOMER_JWT_SECRET is set: the customer is then the `sub` of the bearer token. */
+                    customer_id?: string;
                 };
             };
         };
@@ -737,6 +759,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
+                     *       "customer_id": "cus_8Hq2",
                      *       "product_id": 1,
                      *       "quantity": 2,
                      *       "items": [
@@ -754,6 +777,8 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         hold_id: string;
+                        /** @description The customer the hold was placed for, or null. */
+                        customer_id: string | null;
                         /** @description One-line holds only: the product of their line. */
                         product_id?: number;
                         /** @description One-line holds only: the quantity of their line. */
@@ -992,6 +1017,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
+                     *       "customer_id": "cus_8Hq2",
                      *       "product_id": 1,
                      *       "quantity": 2,
                      *       "items": [
@@ -1009,6 +1035,8 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         hold_id: string;
+                        /** @description The customer the hold was placed for, or null. */
+                        customer_id: string | null;
                         /** @description One-line holds only: the product of their line. */
                         product_id?: number;
                         /** @description One-line holds only: the quantity of their line. */
@@ -1107,6 +1135,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
+                     *       "customer_id": "cus_8Hq2",
                      *       "product_id": 1,
                      *       "quantity": 2,
                      *       "items": [
@@ -1124,6 +1153,8 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         hold_id: string;
+                        /** @description The customer the hold was placed for, or null. */
+                        customer_id: string | null;
                         /** @description One-line holds only: the product of their line. */
                         product_id?: number;
                         /** @description One-line holds only: the quantity of their line. */
@@ -1263,6 +1294,8 @@ export interface operations {
                         order_id: number;
                         /** Format: uuid */
                         hold_id: string;
+                        /** @description The customer the hold was placed for, or null. */
+                        customer_id: string | null;
                         /** @description One-line orders only: the product of their line. */
                         product_id?: number;
                         /** @description One-line orders only: the quantity of their line. */
@@ -1303,6 +1336,8 @@ export interface operations {
                         order_id: number;
                         /** Format: uuid */
                         hold_id: string;
+                        /** @description The customer the hold was placed for, or null. */
+                        customer_id: string | null;
                         /** @description One-line orders only: the product of their line. */
                         product_id?: number;
                         /** @description One-line orders only: the quantity of their line. */
@@ -1552,6 +1587,8 @@ export interface operations {
                         order_id: number;
                         /** Format: uuid */
                         hold_id: string;
+                        /** @description The customer the hold was placed for, or null. */
+                        customer_id: string | null;
                         /** @description One-line orders only: the product of their line. */
                         product_id?: number;
                         /** @description One-line orders only: the quantity of their line. */
@@ -1675,6 +1712,8 @@ export interface operations {
                         order_id: number;
                         /** Format: uuid */
                         hold_id: string;
+                        /** @description The customer the hold was placed for, or null. */
+                        customer_id: string | null;
                         /** @description One-line orders only: the product of their line. */
                         product_id?: number;
                         /** @description One-line orders only: the quantity of their line. */
@@ -1879,14 +1918,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "name": "Limited Sneakers",
-                 *       "price": 129,
-                 *       "currency": "EUR",
-                 *       "stock": 50
-                 *     }
-                 */
                 "application/json": {
                     /** @description Shown to buyers. */
                     name: string;
@@ -1896,6 +1927,12 @@ export interface operations {
                     currency?: string;
                     /** @description Initial units, all available. */
                     stock: number;
+                    /** @description Units one customer may have of the product: their active holds plus their orders created or paid. Null: no limit. A hold past it is 409 purchase-limit-exceeded; a hold without a customer is 400 customer-required. */
+                    max_per_customer?: number | null;
+                    /** @description When holds open, an ISO 8601 time with its offset; before it a hold is 409 sale-not-started. Null: open now. */
+                    sale_starts_at?: string | null;
+                    /** @description When holds close, after sale_starts_at; from then on a hold is 409 sale-ended (a hold placed before may still become an order). Null: never. */
+                    sale_ends_at?: string | null;
                 };
             };
         };
@@ -1913,7 +1950,10 @@ export interface operations {
                      *       "price": 49.99,
                      *       "currency": "USD",
                      *       "available_stock": 100,
-                     *       "total_stock": 100
+                     *       "total_stock": 100,
+                     *       "max_per_customer": 2,
+                     *       "sale_starts_at": "2026-12-01T12:00:00.000Z",
+                     *       "sale_ends_at": null
                      *     }
                      */
                     "application/json": {
@@ -1927,6 +1967,12 @@ export interface operations {
                         available_stock: number;
                         /** @description Units available, held and ordered (not failed) together. */
                         total_stock: number;
+                        /** @description Units one customer may have of the product: their active holds plus their orders created or paid. Null: no limit. A hold past it is 409 purchase-limit-exceeded; a hold without a customer is 400 customer-required. */
+                        max_per_customer: number | null;
+                        /** @description When holds open, an ISO 8601 time with its offset; before it a hold is 409 sale-not-started. Null: open now. */
+                        sale_starts_at: string | null;
+                        /** @description When holds close, after sale_starts_at; from then on a hold is 409 sale-ended (a hold placed before may still become an order). Null: never. */
+                        sale_ends_at: string | null;
                     };
                 };
             };
@@ -2081,20 +2127,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Name and/or price. Stock changes only through stock adjustments. */
+        /** @description Name, price, limit per customer and/or sale window; null clears a limit or a window edge. Stock changes only through stock adjustments. */
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "name": "Flash Sale Item (last units)",
-                 *       "price": 39.99
-                 *     }
-                 */
                 "application/json": {
                     /** @description Shown to buyers. */
                     name?: string;
                     /** @description Unit price in the product's currency, with at most its minor unit's decimals (USD 0.01, JPY 1, KWD 0.001): more is 400 validation-error, never rounded. */
                     price?: number;
+                    /** @description Units one customer may have of the product: their active holds plus their orders created or paid. Null: no limit. A hold past it is 409 purchase-limit-exceeded; a hold without a customer is 400 customer-required. */
+                    max_per_customer?: number | null;
+                    /** @description When holds open, an ISO 8601 time with its offset; before it a hold is 409 sale-not-started. Null: open now. */
+                    sale_starts_at?: string | null;
+                    /** @description When holds close, after sale_starts_at; from then on a hold is 409 sale-ended (a hold placed before may still become an order). Null: never. */
+                    sale_ends_at?: string | null;
                 };
             };
         };
@@ -2112,7 +2158,10 @@ export interface operations {
                      *       "price": 49.99,
                      *       "currency": "USD",
                      *       "available_stock": 100,
-                     *       "total_stock": 100
+                     *       "total_stock": 100,
+                     *       "max_per_customer": 2,
+                     *       "sale_starts_at": "2026-12-01T12:00:00.000Z",
+                     *       "sale_ends_at": null
                      *     }
                      */
                     "application/json": {
@@ -2126,6 +2175,12 @@ export interface operations {
                         available_stock: number;
                         /** @description Units available, held and ordered (not failed) together. */
                         total_stock: number;
+                        /** @description Units one customer may have of the product: their active holds plus their orders created or paid. Null: no limit. A hold past it is 409 purchase-limit-exceeded; a hold without a customer is 400 customer-required. */
+                        max_per_customer: number | null;
+                        /** @description When holds open, an ISO 8601 time with its offset; before it a hold is 409 sale-not-started. Null: open now. */
+                        sale_starts_at: string | null;
+                        /** @description When holds close, after sale_starts_at; from then on a hold is 409 sale-ended (a hold placed before may still become an order). Null: never. */
+                        sale_ends_at: string | null;
                     };
                 };
             };
@@ -2344,7 +2399,10 @@ export interface operations {
                      *         "price": 49.99,
                      *         "currency": "USD",
                      *         "available_stock": 150,
-                     *         "total_stock": 150
+                     *         "total_stock": 150,
+                     *         "max_per_customer": 2,
+                     *         "sale_starts_at": "2026-12-01T12:00:00.000Z",
+                     *         "sale_ends_at": null
                      *       }
                      *     }
                      */
@@ -2361,7 +2419,10 @@ export interface operations {
                          *       "price": 49.99,
                          *       "currency": "USD",
                          *       "available_stock": 100,
-                         *       "total_stock": 100
+                         *       "total_stock": 100,
+                         *       "max_per_customer": 2,
+                         *       "sale_starts_at": "2026-12-01T12:00:00.000Z",
+                         *       "sale_ends_at": null
                          *     }
                          */
                         product: {
@@ -2375,6 +2436,12 @@ export interface operations {
                             available_stock: number;
                             /** @description Units available, held and ordered (not failed) together. */
                             total_stock: number;
+                            /** @description Units one customer may have of the product: their active holds plus their orders created or paid. Null: no limit. A hold past it is 409 purchase-limit-exceeded; a hold without a customer is 400 customer-required. */
+                            max_per_customer: number | null;
+                            /** @description When holds open, an ISO 8601 time with its offset; before it a hold is 409 sale-not-started. Null: open now. */
+                            sale_starts_at: string | null;
+                            /** @description When holds close, after sale_starts_at; from then on a hold is 409 sale-ended (a hold placed before may still become an order). Null: never. */
+                            sale_ends_at: string | null;
                         };
                     };
                 };
@@ -2761,6 +2828,8 @@ export interface operations {
                 offset: number;
                 status?: "active" | "confirmed" | "expired" | "released";
                 product_id?: number;
+                /** @description The buyer, as the shop knows it: 1 to 128 characters of `A-Za-z0-9._:@-`. */
+                customer_id?: string;
             };
             header?: never;
             path?: never;
@@ -2779,6 +2848,7 @@ export interface operations {
                      *       "items": [
                      *         {
                      *           "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
+                     *           "customer_id": "cus_8Hq2",
                      *           "product_id": 1,
                      *           "quantity": 2,
                      *           "items": [
@@ -2803,6 +2873,8 @@ export interface operations {
                         items: {
                             /** Format: uuid */
                             hold_id: string;
+                            /** @description The customer the hold was placed for, or null. */
+                            customer_id: string | null;
                             /** @description One-line holds only: the product of their line. */
                             product_id?: number;
                             /** @description One-line holds only: the quantity of their line. */
@@ -2922,6 +2994,8 @@ export interface operations {
                 /** @description `created` until paid; `paid` and `failed` as the payment provider reported; `cancelled` when still unpaid at `payment_due_at` (its stock came back). Only `created` ever changes. */
                 status?: "created" | "paid" | "failed" | "cancelled";
                 product_id?: number;
+                /** @description The buyer, as the shop knows it: 1 to 128 characters of `A-Za-z0-9._:@-`. */
+                customer_id?: string;
             };
             header?: never;
             path?: never;
@@ -2941,6 +3015,7 @@ export interface operations {
                      *         {
                      *           "order_id": 1,
                      *           "hold_id": "6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30",
+                     *           "customer_id": "cus_8Hq2",
                      *           "product_id": 1,
                      *           "quantity": 2,
                      *           "items": [
@@ -2970,6 +3045,8 @@ export interface operations {
                             order_id: number;
                             /** Format: uuid */
                             hold_id: string;
+                            /** @description The customer the hold was placed for, or null. */
+                            customer_id: string | null;
                             /** @description One-line orders only: the product of their line. */
                             product_id?: number;
                             /** @description One-line orders only: the quantity of their line. */

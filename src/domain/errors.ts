@@ -17,6 +17,11 @@ export const ErrorCode = {
   StockBelowZero: 'STOCK.BELOW_ZERO',
   StockLimitExceeded: 'STOCK.LIMIT_EXCEEDED',
   InvalidMoney: 'MONEY.INVALID',
+  InvalidSaleWindow: 'SALE.INVALID_WINDOW',
+  SaleNotStarted: 'SALE.NOT_STARTED',
+  SaleEnded: 'SALE.ENDED',
+  CustomerRequired: 'CUSTOMER.REQUIRED',
+  PurchaseLimitExceeded: 'CUSTOMER.LIMIT_EXCEEDED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -24,8 +29,15 @@ export class DomainError extends Error {
   override readonly name = 'DomainError';
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
+  /** When trying again makes sense, in whole seconds: the HTTP layer's `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    opts: { retryAfterSeconds?: number } = {},
+  ) {
     // An expected outcome (a sold-out product, an expired hold), not a bug: a stack trace would
     // never be read, and capturing one is a large part of the cost of a rejected hold.
     const limit = Error.stackTraceLimit;
@@ -34,6 +46,7 @@ export class DomainError extends Error {
     Error.stackTraceLimit = limit;
     this.code = code;
     this.details = details;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 

@@ -9,6 +9,8 @@ export interface Hold {
   id: string;
   /** One line per product, in the order the client sent them. */
   lines: HoldLine[];
+  /** Who the hold is for, or null. */
+  customerId: string | null;
   status: HoldStatus;
   expiresAt: Date;
   createdAt: Date;

@@ -1,6 +1,6 @@
 /**
- * The stock equation of invariant I1 and the mirror equality of I2, as pure checks over numbers
- * read elsewhere. `flashsale check` and the tests use the same functions.
+ * The stock equation of invariant I1, the mirror equality of I2 and the limits per customer of I8,
+ * as pure checks over numbers read elsewhere. `flashsale check` and the tests use the same functions.
  */
 export interface StockFigures {
   productId: number;
@@ -13,7 +13,7 @@ export interface StockFigures {
 
 export interface Violation {
   productId: number;
-  invariant: 'I1' | 'I2';
+  invariant: 'I1' | 'I2' | 'I8';
   message: string;
 }
 
@@ -38,4 +38,24 @@ export function checkStockFigures(f: StockFigures): Violation[] {
     });
   }
   return violations;
+}
+
+/** A customer's units of a limited product: active holds plus orders created or paid. */
+export interface CustomerUnits {
+  productId: number;
+  customerId: string;
+  units: number;
+  maxPerCustomer: number;
+}
+
+/** I8: nobody past a product's limit per customer. */
+export function checkCustomerUnits(c: CustomerUnits): Violation[] {
+  if (c.units <= c.maxPerCustomer) return [];
+  return [
+    {
+      productId: c.productId,
+      invariant: 'I8',
+      message: `customer ${c.customerId} has ${c.units}, the limit per customer is ${c.maxPerCustomer}`,
+    },
+  ];
 }

@@ -38,6 +38,15 @@ export const DOMAIN_PROBLEMS: Record<ErrorCode, ProblemKind> = {
   [ErrorCode.StockLimitExceeded]: { status: 409, slug: 'stock-limit-exceeded', title: 'Total stock would exceed its limit' },
   // A price the currency cannot express is a validation error like any other (with its `errors` list).
   [ErrorCode.InvalidMoney]: { status: 400, slug: 'validation-error', title: 'Request is not valid' },
+  [ErrorCode.InvalidSaleWindow]: { status: 400, slug: 'validation-error', title: 'Request is not valid' },
+  [ErrorCode.SaleNotStarted]: { status: 409, slug: 'sale-not-started', title: 'The sale has not started yet' },
+  [ErrorCode.SaleEnded]: { status: 409, slug: 'sale-ended', title: 'The sale has ended' },
+  [ErrorCode.CustomerRequired]: { status: 400, slug: 'customer-required', title: 'The product is limited per customer' },
+  [ErrorCode.PurchaseLimitExceeded]: {
+    status: 409,
+    slug: 'purchase-limit-exceeded',
+    title: 'The customer would pass the limit per customer',
+  },
 };
 
 /** Problems that come from the HTTP layer itself rather than from the domain. */

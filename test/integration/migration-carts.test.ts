@@ -73,13 +73,16 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
       '005_currency.sql',
       '006_place-holds-by-key.sql',
       '007_order-payment-deadline.sql',
+      '008_fair-sale.sql',
     ]);
 
-    // Every hold and order as the API shows it: what it showed before, plus its one line in `items`.
+    // Every hold and order as the API shows it: what it showed before, plus its one line in `items`
+    // and no customer (migration 008).
     for (const h of oldHolds) {
       const view = holdView(holdOf((await findHold(pool, h.id))!));
       expect(view).toEqual({
         hold_id: h.id,
+        customer_id: null,
         product_id: h.product_id,
         quantity: h.quantity,
         items: [{ product_id: h.product_id, quantity: h.quantity }],
@@ -94,6 +97,7 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
       expect(view).toEqual({
         order_id: o.id,
         hold_id: o.hold_id,
+        customer_id: null,
         product_id: o.product_id,
         quantity: o.quantity,
         items: [

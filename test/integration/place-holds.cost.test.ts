@@ -104,4 +104,24 @@ describe('the cost of placing holds as the sale grows', () => {
     });
     expect(scans).toEqual({ holds: 0, hold_lines: 0, stock_movements: 0 });
   });
+
+  it('a batch on a limited product counts its customers by key: still no scan of holds, hold_lines, stock_movements', async () => {
+    const limited = products[2]!;
+    await pool.query('update products set max_per_customer = 1000 where id = $1', [limited]);
+    // Customers with holds of their own, beside the 5,000 anonymous ones.
+    await placeHolds(
+      pool,
+      Array.from({ length: 500 }, (_, i) => ({ ...oneLine(limited), customerId: `cost-${i % 50}` })),
+      600,
+    );
+    const scans = await seqScansDuring(async (client) => {
+      const decisions = await placeHolds(
+        client,
+        Array.from({ length: 20 }, (_, i) => ({ ...oneLine(limited), customerId: `cost-${i % 5}` })),
+        600,
+      );
+      expect(decisions.map((d) => d.kind)).toEqual(Array.from({ length: 20 }, () => 'placed'));
+    });
+    expect(scans).toEqual({ holds: 0, hold_lines: 0, stock_movements: 0 });
+  });
 });

@@ -88,4 +88,25 @@ describe('flashsale migrate, seed, check and reconcile as processes', () => {
     expect((await runCli(['reconcile'], env)).code).toBe(0);
     expect((await runCli(['check'], env)).code).toBe(0);
   });
+
+  it('check exits 1 when a customer is past a limit (I8), written into the database behind the service', async () => {
+    // Two holds of 2 for one customer on product 4, each taking its stock properly (I1 holds), then
+    // a limit of 3 set directly: together they pass it.
+    await pool.query(`
+      with h as (
+        insert into holds (id, customer_id, expires_at)
+        values (gen_random_uuid(), 'cus_over', now() + interval '1 hour'), (gen_random_uuid(), 'cus_over', now() + interval '1 hour')
+        returning id
+      )
+      insert into hold_lines (hold_id, product_id, line_no, quantity) select id, 4, 1, 2 from h;
+      update products set available = available - 4, version = version + 1, max_per_customer = 3 where id = 4;`);
+    expect((await runCli(['reconcile'], env)).code).toBe(0);
+    const over = await runCli(['check'], env);
+    expect(over.code, over.stdout).toBe(1);
+    expect(over.stdout).toMatch(/VIOLATION I8 product 4: customer cus_over has 4, the limit per customer is 3/);
+    expect(over.stdout).toMatch(/1 violation\(s\)\./);
+
+    await pool.query('update products set max_per_customer = 4 where id = 4');
+    expect((await runCli(['check'], env)).code).toBe(0);
+  });
 });

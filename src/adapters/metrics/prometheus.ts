@@ -16,7 +16,14 @@ const withTimeout = <T>(p: Promise<T>): Promise<T> =>
   ]);
 
 type WebhookOutcome = Parameters<Metrics['webhookHandled']>[0];
-const REJECTIONS: HoldRejection[] = ['insufficient_stock_mirror', 'insufficient_stock_db', 'product_not_found'];
+const REJECTIONS: HoldRejection[] = [
+  'insufficient_stock_mirror',
+  'insufficient_stock_db',
+  'product_not_found',
+  'sale_window',
+  'customer_required',
+  'purchase_limit',
+];
 const EXPIRY_PATHS: ExpiryPath[] = ['job', 'sweeper', 'request'];
 const WEBHOOK_OUTCOMES: WebhookOutcome[] = ['applied', 'ignored', 'pending', 'late', 'replayed', 'key_reused'];
 
@@ -58,7 +65,7 @@ export class PrometheusMetrics implements Metrics {
     this.heldUnits = new Counter({ name: 'flashsale_held_units_total', help: 'Units reserved by the holds placed', registers });
     this.holdsRejected = new Counter({
       name: 'flashsale_holds_rejected_total',
-      help: 'Hold requests refused, by reason (refused by the Redis mirror, by the database, unknown product)',
+      help: 'Hold requests refused, by reason (refused by the Redis mirror, by the database, unknown product, outside the sale window, without a customer, past the limit per customer)',
       labelNames: ['reason'],
       registers,
     });

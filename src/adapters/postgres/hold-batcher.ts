@@ -17,6 +17,7 @@ export interface HoldBatcherOptions {
 interface Waiter {
   id: string;
   lines: readonly HoldLine[];
+  customerId: string | null;
   ttlSeconds: number;
   resolve(result: HoldDecision): void;
   reject(err: unknown): void;
@@ -47,9 +48,9 @@ export class HoldBatcher {
     private readonly opts: HoldBatcherOptions,
   ) {}
 
-  place(lines: readonly HoldLine[], ttlSeconds: number): Promise<HoldDecision> {
+  place(lines: readonly HoldLine[], ttlSeconds: number, customerId: string | null = null): Promise<HoldDecision> {
     return new Promise<HoldDecision>((resolve, reject) => {
-      this.pending.push({ id: randomUUID(), lines, ttlSeconds, resolve, reject });
+      this.pending.push({ id: randomUUID(), lines, customerId, ttlSeconds, resolve, reject });
       this.schedule(this.opts.windowMs);
     });
   }

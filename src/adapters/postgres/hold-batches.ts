@@ -1,5 +1,6 @@
 import type { HoldLine, LineShortfall } from '../../domain/cart.ts';
 import type { HoldStatus } from '../../domain/hold.ts';
+import type { SaleRules } from '../../domain/fair-sale.ts';
 import type { StockSnapshot } from '../../domain/stock.ts';
 import type { Db } from './db.ts';
 import { sql } from './db.ts';
@@ -11,12 +12,15 @@ export interface HoldRequest {
   /** The hold's id, chosen by the caller so each answer can be matched to its request. */
   id: string;
   lines: readonly HoldLine[];
+  /** Who the hold is for; none when absent. */
+  customerId?: string | null;
 }
 
 /** A hold just placed, with the database clock at the time. */
 export interface PlacedHold {
   id: string;
   lines: HoldLine[];
+  customerId: string | null;
   status: HoldStatus;
   expires_at: Date;
   created_at: Date;
@@ -28,19 +32,58 @@ export interface PlacedHold {
  * the products this request is the first in its batch to touch: written once per product and batch
  * instead of once per hold.
  */
-export type HoldDecision =
-  | { kind: 'placed'; hold: PlacedHold; mirror: StockSnapshot[] }
-  | { kind: 'refused'; shortfalls: LineShortfall[]; mirror: StockSnapshot[] }
-  | { kind: 'unknown-product'; productId: number; mirror: StockSnapshot[] };
+export type HoldDecision = (
+  | { kind: 'placed'; hold: PlacedHold }
+  | { kind: 'refused'; shortfalls: LineShortfall[] }
+  | { kind: 'unknown-product'; productId: number }
+  | { kind: 'rule'; refusal: RuleRefusal }
+) & {
+  mirror: StockSnapshot[];
+  /** The sale rules of the request's products as the batch read them under their locks. */
+  rules: { productId: number; rules: SaleRules }[];
+};
+
+/** A request refused by a product's rules (a fair sale, migration 008), for its first line refused so. */
+export type RuleRefusal =
+  | { rule: 'sale-not-started'; productId: number; startsAt: Date; dbNow: Date }
+  | { rule: 'sale-ended'; productId: number; endsAt: Date }
+  | { rule: 'customer-required'; productId: number }
+  | { rule: 'purchase-limit-exceeded'; productId: number; limit: number; current: number; requested: number };
+
+type Refusal =
+  | 'product-not-found'
+  | 'sale-not-started'
+  | 'sale-ended'
+  | 'customer-required'
+  | 'insufficient-stock'
+  | 'purchase-limit-exceeded';
+
+/**
+ * Which refusal of a request's lines is the request's: the first rule, in the order place_holds
+ * checks them, that any line fails (an unknown product before everything).
+ */
+const REFUSAL_ORDER: Record<Refusal, number> = {
+  'product-not-found': 0,
+  'sale-not-started': 1,
+  'sale-ended': 1,
+  'customer-required': 2,
+  'insufficient-stock': 3,
+  'purchase-limit-exceeded': 4,
+};
 
 interface LineRow {
   request: number;
   product_id: number;
   quantity: number;
   granted: boolean;
+  refusal: Refusal | null;
   fits: boolean | null;
   available: number | null;
   version: number | null;
+  max_per_customer: number | null;
+  sale_starts_at: Date | null;
+  sale_ends_at: Date | null;
+  customer_units: number | null;
   hold_id: string | null;
   expires_at: Date | null;
   created_at: Date | null;
@@ -64,28 +107,40 @@ export async function placeHolds(db: Db, requests: readonly HoldRequest[], ttlSe
   });
   const { rows } = await db.query<LineRow>(PLACE_HOLDS, [
     requests.map((r) => r.id),
+    requests.map((r) => r.customerId ?? null),
     ttlSeconds,
     lineRequest,
     lineProduct,
     lineQuantity,
   ]);
-  return decisions(requests.length, rows);
+  return decisions(requests, rows);
 }
 
-function decisions(count: number, rows: LineRow[]): HoldDecision[] {
+function decisions(requests: readonly HoldRequest[], rows: LineRow[]): HoldDecision[] {
+  const count = requests.length;
   const byRequest: LineRow[][] = Array.from({ length: count }, () => []);
   for (const row of rows) present(byRequest[row.request - 1], `request ${row.request} of the batch`).push(row);
   const mirrored = new Set<number>();
-  return byRequest.map((lines) => {
+  return byRequest.map((lines, i) => {
     const mirror: StockSnapshot[] = [];
     for (const l of lines) {
       if (l.available === null || l.version === null || mirrored.has(l.product_id)) continue;
       mirrored.add(l.product_id);
       mirror.push({ productId: l.product_id, available: l.available, version: l.version });
     }
+    const rules = lines
+      .filter((l) => l.available !== null)
+      .map((l) => ({
+        productId: l.product_id,
+        rules: { maxPerCustomer: l.max_per_customer, saleStartsAt: l.sale_starts_at, saleEndsAt: l.sale_ends_at },
+      }));
     const unknown = lines.find((l) => l.available === null);
-    if (unknown) return { kind: 'unknown-product', productId: unknown.product_id, mirror };
+    if (unknown) return { kind: 'unknown-product', productId: unknown.product_id, mirror, rules };
     const first = present(lines[0], 'first line of a hold request');
+    const refused = firstRefusal(lines);
+    if (!first.granted && refused && refused.refusal !== 'insufficient-stock') {
+      return { kind: 'rule', refusal: ruleRefusal(refused, present(refused.refusal, 'refusal')), mirror, rules };
+    }
     if (!first.granted) {
       const shortfalls = lines
         .filter((l) => l.fits === false)
@@ -94,14 +149,16 @@ function decisions(count: number, rows: LineRow[]): HoldDecision[] {
           requested: l.quantity,
           available: present(l.available, `stock of product ${l.product_id}`),
         }));
-      return { kind: 'refused', shortfalls, mirror };
+      return { kind: 'refused', shortfalls, mirror, rules };
     }
     return {
       kind: 'placed',
       mirror,
+      rules,
       hold: {
         id: present(first.hold_id, 'id of a granted hold'),
         lines: lines.map((l) => ({ productId: l.product_id, quantity: l.quantity })),
+        customerId: present(requests[i], `request ${i + 1} of the batch`).customerId ?? null,
         status: 'active',
         expires_at: present(first.expires_at, 'expiry of a granted hold'),
         created_at: present(first.created_at, 'creation time of a granted hold'),
@@ -109,4 +166,38 @@ function decisions(count: number, rows: LineRow[]): HoldDecision[] {
       },
     };
   });
+}
+
+/** The line whose refusal comes first in the order the rules are checked; undefined when none was refused. */
+function firstRefusal(lines: readonly LineRow[]): LineRow | undefined {
+  let first: LineRow | undefined;
+  let rank = Infinity;
+  for (const l of lines) {
+    if (l.refusal === null || REFUSAL_ORDER[l.refusal] >= rank) continue;
+    first = l;
+    rank = REFUSAL_ORDER[l.refusal];
+  }
+  return first;
+}
+
+function ruleRefusal(l: LineRow, refusal: Exclude<Refusal, 'insufficient-stock'>): RuleRefusal {
+  const productId = l.product_id;
+  switch (refusal) {
+    case 'sale-not-started':
+      return { rule: refusal, productId, startsAt: present(l.sale_starts_at, 'sale start'), dbNow: l.db_now };
+    case 'sale-ended':
+      return { rule: refusal, productId, endsAt: present(l.sale_ends_at, 'sale end') };
+    case 'customer-required':
+      return { rule: refusal, productId };
+    case 'purchase-limit-exceeded':
+      return {
+        rule: refusal,
+        productId,
+        limit: present(l.max_per_customer, 'limit per customer'),
+        current: present(l.customer_units, "customer's units"),
+        requested: l.quantity,
+      };
+    case 'product-not-found':
+      throw new Error(`place_holds refused product ${productId} as unknown but returned its stock`);
+  }
 }

@@ -17,6 +17,7 @@ export interface LineJson {
 
 export interface HoldFields {
   id: string;
+  customer_id: string | null;
   status: HoldStatus;
   expires_at: Date;
   created_at: Date;
@@ -45,6 +46,7 @@ export const linesOf = (items: readonly LineJson[]): HoldLine[] =>
 export const holdOf = (row: HoldFields): Hold => ({
   id: row.id,
   lines: linesOf(row.items),
+  customerId: row.customer_id,
   status: row.status,
   expiresAt: row.expires_at,
   createdAt: row.created_at,

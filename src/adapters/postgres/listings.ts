@@ -49,7 +49,7 @@ export async function listMovementRows(db: Db, productId: number, page: Page): P
 
 export async function listHoldRows(
   db: Db,
-  filter: { status?: HoldStatus | undefined; productId?: number | undefined },
+  filter: { status?: HoldStatus | undefined; productId?: number | undefined; customerId?: string | undefined },
   page: Page,
 ): Promise<AdminHoldRow[]> {
   const { rows } = await db.query<AdminHoldRow>(SQL.holds, [
@@ -57,13 +57,14 @@ export async function listHoldRows(
     filter.productId ?? null,
     page.limit,
     page.offset,
+    filter.customerId ?? null,
   ]);
   return rows;
 }
 
 export async function listOrderRows(
   db: Db,
-  filter: { status?: PaymentStatus | undefined; productId?: number | undefined },
+  filter: { status?: PaymentStatus | undefined; productId?: number | undefined; customerId?: string | undefined },
   page: Page,
 ): Promise<OrderRow[]> {
   const { rows } = await db.query<OrderRow>(SQL.orders, [
@@ -71,6 +72,7 @@ export async function listOrderRows(
     filter.productId ?? null,
     page.limit,
     page.offset,
+    filter.customerId ?? null,
   ]);
   return rows;
 }

@@ -30,6 +30,7 @@ export interface OrderLineJson {
 export interface OrderRow {
   id: number;
   hold_id: string;
+  customer_id: string | null;
   amount: string;
   currency: string;
   payment_status: PaymentStatus;

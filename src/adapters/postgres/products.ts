@@ -13,6 +13,7 @@ const SQL = {
   update: sql('update-product'),
   adjust: sql('adjust-stock'),
   currencies: sql('product-currencies'),
+  pastLimit: sql('customers-past-limit'),
 };
 
 export interface ProductRow {
@@ -23,8 +24,19 @@ export interface ProductRow {
   total_stock: number;
   available: number;
   version: number;
+  /** Units one customer may have (active holds plus orders created or paid); null: no limit. */
+  max_per_customer: number | null;
+  sale_starts_at: Date | null;
+  sale_ends_at: Date | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A product's fair-sale settings as the admin API sets them: absent keeps, null clears. */
+export interface SaleSettings {
+  maxPerCustomer?: number | null | undefined;
+  saleStartsAt?: Date | null | undefined;
+  saleEndsAt?: Date | null | undefined;
 }
 
 export interface StockRow {
@@ -67,6 +79,19 @@ export async function readStockFigures(db: Db, ids: number[] | null = null): Pro
   return rows;
 }
 
+/** A customer past a product's limit (invariant I8): what they have and the limit. */
+export interface CustomerPastLimitRow {
+  product_id: number;
+  customer_id: string;
+  units: number;
+  max_per_customer: number;
+}
+
+export async function readCustomersPastLimit(db: Db, ids: number[] | null = null): Promise<CustomerPastLimitRow[]> {
+  const { rows } = await db.query<CustomerPastLimitRow>(SQL.pastLimit, [ids]);
+  return rows;
+}
+
 /**
  * The same figures of every product for the live dashboard, with `held` taken from I1 instead of
  * summed over the active holds: a read of the products and orders only (sale-figures.sql).
@@ -78,9 +103,17 @@ export async function readSaleFigures(db: Db): Promise<StockFiguresRow[]> {
 
 export async function insertProduct(
   db: Db,
-  p: { name: string; price: number | string; stock: number; currency?: string },
+  p: { name: string; price: number | string; stock: number; currency?: string } & SaleSettings,
 ): Promise<ProductRow> {
-  const { rows } = await db.query<ProductRow>(SQL.insert, [p.name, p.price, p.stock, p.currency ?? DEFAULT_CURRENCY]);
+  const { rows } = await db.query<ProductRow>(SQL.insert, [
+    p.name,
+    p.price,
+    p.stock,
+    p.currency ?? DEFAULT_CURRENCY,
+    p.maxPerCustomer ?? null,
+    p.saleStartsAt ?? null,
+    p.saleEndsAt ?? null,
+  ]);
   return present(rows[0], 'row of the insert');
 }
 
@@ -95,9 +128,19 @@ export async function seedProducts(
 export async function updateProductRow(
   db: Db,
   id: number,
-  changes: { name?: string | undefined; price?: number | undefined },
+  changes: { name?: string | undefined; price?: number | undefined } & SaleSettings,
 ): Promise<ProductRow | null> {
-  const { rows } = await db.query<ProductRow>(SQL.update, [id, changes.name ?? null, changes.price ?? null]);
+  const { rows } = await db.query<ProductRow>(SQL.update, [
+    id,
+    changes.name ?? null,
+    changes.price ?? null,
+    changes.maxPerCustomer !== undefined,
+    changes.maxPerCustomer ?? null,
+    changes.saleStartsAt !== undefined,
+    changes.saleStartsAt ?? null,
+    changes.saleEndsAt !== undefined,
+    changes.saleEndsAt ?? null,
+  ]);
   return rows[0] ?? null;
 }
 

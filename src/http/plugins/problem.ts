@@ -68,6 +68,7 @@ const isUnavailable = (err: Error & { code?: string }): boolean =>
 async function problemPlugin(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (isDomainError(err)) {
+      if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
       return sendProblem(reply, DOMAIN_PROBLEMS[err.code], err.message, { code: err.code, ...err.details });
     }
     if (err.validation) {

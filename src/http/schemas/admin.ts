@@ -2,10 +2,10 @@ import { Type } from 'typebox';
 import { MAX_TOTAL_STOCK } from '../../domain/stock.ts';
 import { MAX_PRICE } from '../../domain/money.ts';
 import { HOLD_ENDERS } from '../../domain/statuses.ts';
-import { Currency, Id, OneOf, PageOf, PageQuery, Timestamp } from './common.ts';
+import { Currency, CustomerId, Id, OneOf, PageOf, PageQuery, Timestamp } from './common.ts';
 import { Hold, HOLD_EXAMPLE } from './holds.ts';
 import { Order, ORDER_EXAMPLE, PaymentStatus } from './orders.ts';
-import { Product, PRODUCT_EXAMPLE } from './products.ts';
+import { MaxPerCustomer, Product, PRODUCT_EXAMPLE, SaleEndsAt, SaleStartsAt } from './products.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Shown to buyers.' });
 const Price = Type.Number({
@@ -22,17 +22,37 @@ export const CreateProductBody = Type.Object(
     price: Price,
     currency: Type.Optional({ ...Currency, description: 'ISO 4217 currency code; CURRENCY (default USD) when absent.' }),
     stock: Type.Integer({ minimum: 0, maximum: MAX_TOTAL_STOCK, description: 'Initial units, all available.' }),
+    max_per_customer: Type.Optional(MaxPerCustomer),
+    sale_starts_at: Type.Optional(SaleStartsAt),
+    sale_ends_at: Type.Optional(SaleEndsAt),
   },
-  { additionalProperties: false, examples: [{ name: 'Limited Sneakers', price: 129, currency: 'EUR', stock: 50 }] },
+  {
+    additionalProperties: false,
+    examples: [
+      { name: 'Limited Sneakers', price: 129, currency: 'EUR', stock: 50 },
+      { name: 'Drop: Retro Console', price: 299, stock: 100, max_per_customer: 1, sale_starts_at: '2026-12-05T12:00:00Z' },
+    ],
+  },
 );
 
 export const UpdateProductBody = Type.Object(
-  { name: Type.Optional(Name), price: Type.Optional(Price) },
+  {
+    name: Type.Optional(Name),
+    price: Type.Optional(Price),
+    max_per_customer: Type.Optional(MaxPerCustomer),
+    sale_starts_at: Type.Optional(SaleStartsAt),
+    sale_ends_at: Type.Optional(SaleEndsAt),
+  },
   {
     additionalProperties: false,
     minProperties: 1,
-    description: 'Name and/or price. Stock changes only through stock adjustments.',
-    examples: [{ name: 'Flash Sale Item (last units)', price: 39.99 }],
+    description:
+      'Name, price, limit per customer and/or sale window; null clears a limit or a window edge. Stock changes only through stock adjustments.',
+    examples: [
+      { name: 'Flash Sale Item (last units)', price: 39.99 },
+      { max_per_customer: 2, sale_starts_at: '2026-12-05T12:00:00Z', sale_ends_at: '2026-12-05T13:00:00Z' },
+      { max_per_customer: null, sale_ends_at: null },
+    ],
   },
 );
 
@@ -125,12 +145,14 @@ export const HoldListQuery = Type.Object({
   ...PageQuery.properties,
   status: Type.Optional(Hold.properties.status),
   product_id: Type.Optional(Id),
+  customer_id: Type.Optional(CustomerId),
 });
 
 export const OrderListQuery = Type.Object({
   ...PageQuery.properties,
   status: Type.Optional(PaymentStatus),
   product_id: Type.Optional(Id),
+  customer_id: Type.Optional(CustomerId),
 });
 
 export const MovementPage = PageOf(Movement, MOVEMENT_EXAMPLE);

@@ -1,4 +1,5 @@
 import { Type, type TLiteral, type TSchema, type TSchemaOptions, type TUnion } from 'typebox';
+import { CUSTOMER_ID_PATTERN } from '../../domain/fair-sale.ts';
 
 /** RFC 9457 problem document, as every error response of this API is. */
 export const Problem = Type.Object(
@@ -35,6 +36,19 @@ export const OneOf = <const T extends readonly string[]>(
 export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
 export const Timestamp = Type.String({ format: 'date-time' });
+
+/** The shop's id of a buyer: 1 to 128 characters of `A-Za-z0-9._:@-`. */
+export const CustomerId = Type.String({
+  pattern: CUSTOMER_ID_PATTERN,
+  minLength: 1,
+  maxLength: 128,
+  description: 'The buyer, as the shop knows it: 1 to 128 characters of `A-Za-z0-9._:@-`.',
+});
+
+/** A customer id, or null when the hold named none. */
+export const CustomerIdOrNull = Type.Union([CustomerId, Type.Null()], {
+  description: 'The customer the hold was placed for, or null.',
+});
 
 /** An ISO 4217 currency code; amounts in it have exactly its minor unit's decimals (USD 2, JPY 0, KWD 3). */
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code.' });

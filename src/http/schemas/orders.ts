@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { PAYMENT_STATUSES } from '../../domain/statuses.ts';
-import { Currency, Id, OneOf, Timestamp } from './common.ts';
+import { Currency, CustomerIdOrNull, Id, OneOf, Timestamp } from './common.ts';
 
 export const CreateOrderBody = Type.Object(
   { hold_id: Type.String({ minLength: 1, maxLength: 64, description: 'An active hold to turn into an order.' }) },
@@ -18,6 +18,7 @@ export const PaymentStatus = OneOf(PAYMENT_STATUSES, {
 export const ORDER_EXAMPLE = {
   order_id: 1,
   hold_id: '6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30',
+  customer_id: 'cus_8Hq2',
   product_id: 1,
   quantity: 2,
   items: [{ product_id: 1, quantity: 2, unit_price: 49.99, amount: 99.98 }],
@@ -41,6 +42,7 @@ export const Order = Type.Object(
   {
     order_id: Type.Integer(),
     hold_id: Type.String({ format: 'uuid' }),
+    customer_id: CustomerIdOrNull,
     product_id: Type.Optional(Type.Integer({ description: 'One-line orders only: the product of their line.' })),
     quantity: Type.Optional(Type.Integer({ description: 'One-line orders only: the quantity of their line.' })),
     items: Type.Array(OrderLine, { description: 'The lines of the hold, each priced when the order was created.' }),

@@ -12,7 +12,8 @@ with p as (
    where id = $1::bigint
      and available + $2::int >= 0
      and total_stock::bigint + $2::int <= $4::bigint
-  returning id, name, price, currency, total_stock, available, version, created_at, updated_at
+  returning id, name, price, currency, total_stock, available, version, max_per_customer, sale_starts_at, sale_ends_at,
+            created_at, updated_at
 ), m as (
   insert into stock_movements (product_id, delta, reason, note, available_after, version)
   select p.id, $2::int, 'adjustment', $3::text, p.available, p.version from p

@@ -2,7 +2,7 @@
 -- in the hold's line order, each with unit_price and amount), and whether it is still `created` past
 -- its payment deadline by the database clock (`overdue`) or how long it has left (`due_in_ms`, null
 -- without a deadline). The caller may append `for update`.
-select id, hold_id, amount, currency, payment_status, payment_due_at, refund_due, created_at, updated_at,
+select id, hold_id, customer_id, amount, currency, payment_status, payment_due_at, refund_due, created_at, updated_at,
        coalesce(payment_status = 'created' and payment_due_at <= clock_timestamp(), false) as overdue,
        greatest(0, extract(epoch from payment_due_at - clock_timestamp()) * 1000)::float8 as due_in_ms,
        (select json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity,

@@ -6,7 +6,7 @@
 update orders
    set refund_due = true, updated_at = now()
  where id = $1::bigint and payment_status = 'cancelled' and not refund_due
-returning id, hold_id, amount, currency, payment_status, payment_due_at, refund_due, created_at, updated_at,
+returning id, hold_id, customer_id, amount, currency, payment_status, payment_due_at, refund_due, created_at, updated_at,
           (select json_agg(json_build_object('product_id', l.product_id, 'quantity', l.quantity,
                                              'unit_price', l.unit_price, 'amount', l.amount) order by l.line_no)
              from order_lines l where l.order_id = orders.id) as items

@@ -34,7 +34,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         operationId: 'createProduct',
-        summary: 'Create a product with its initial stock',
+        summary: 'Create a product with its initial stock, and optionally a limit per customer and a sale window',
         body: CreateProductBody,
         response: { 201: Product, ...problems(400, 401, 403, 413, 415) },
       },
@@ -51,7 +51,7 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         operationId: 'updateProduct',
-        summary: 'Rename or reprice a product',
+        summary: 'Rename or reprice a product, or change its limit per customer or sale window',
         params: ProductParams,
         body: UpdateProductBody,
         response: { 200: Product, ...problems(400, 401, 403, 404, 413, 415) },
@@ -102,14 +102,14 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         operationId: 'listHolds',
-        summary: 'Holds, newest first, optionally by status and product',
+        summary: 'Holds, newest first, optionally by status, product and customer',
         querystring: HoldListQuery,
         response: { 200: HoldPage, ...problems(400, 401, 403) },
       },
     },
     async (request) => {
-      const { status, product_id, limit, offset } = request.query;
-      return listHolds(contextFor(request), { status, productId: product_id }, { limit, offset });
+      const { status, product_id, customer_id, limit, offset } = request.query;
+      return listHolds(contextFor(request), { status, productId: product_id, customerId: customer_id }, { limit, offset });
     },
   );
 
@@ -119,14 +119,14 @@ const admin: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         ...common,
         operationId: 'listOrders',
-        summary: 'Orders, newest first, optionally by payment status and product',
+        summary: 'Orders, newest first, optionally by payment status, product and customer',
         querystring: OrderListQuery,
         response: { 200: OrderPage, ...problems(400, 401, 403) },
       },
     },
     async (request) => {
-      const { status, product_id, limit, offset } = request.query;
-      return listOrders(contextFor(request), { status, productId: product_id }, { limit, offset });
+      const { status, product_id, customer_id, limit, offset } = request.query;
+      return listOrders(contextFor(request), { status, productId: product_id, customerId: customer_id }, { limit, offset });
     },
   );
 };

@@ -23,7 +23,10 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would ' +
           'take available stock below zero, and nothing is reserved. 404 product-not-found names an unknown product; ' +
-          '400 duplicate-product when a cart names a product twice; 400 currency-mismatch when its products are priced in different currencies.',
+          '400 duplicate-product when a cart names a product twice; 400 currency-mismatch when its products are priced in different currencies. ' +
+          "A product's rules apply to each line, in this order, and the first one any line breaks refuses the hold: its sale window " +
+          '(409 sale-not-started with `starts_at` and `Retry-After`, 409 sale-ended), its limit per customer needing a customer ' +
+          '(400 customer-required), the stock, then the limit (409 purchase-limit-exceeded with `limit`, `current`, `requested`).',
         body: PlaceHoldBody,
         response: { 201: Hold, ...problems(400, 404, 409, 413, 415) },
       },
@@ -34,7 +37,7 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
         'items' in body
           ? body.items.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
           : [{ productId: body.product_id, quantity: body.quantity }];
-      const hold = await placeHold(contextFor(request), { lines });
+      const hold = await placeHold(contextFor(request), { lines, customerId: body.customer_id ?? null });
       return reply.code(201).header('location', `/api/holds/${hold.id}`).send(holdView(hold));
     },
   );

@@ -10,7 +10,9 @@ export const PROBLEM_ABOUT: Record<string, string> = {
     'A cart (`items`) holds products priced in different currencies; one order is in one currency. `currencies` names them: place one hold per currency.',
   'malformed-json': 'The body is not JSON, is not UTF-8, is empty, or tries prototype poisoning (`__proto__`).',
   'bad-request': 'The URL cannot be decoded (a malformed percent-encoding), or the request is not valid HTTP.',
-  unauthorized: 'The admin API needs `Authorization: Bearer <ADMIN_TOKEN>`; the token was missing or wrong.',
+  unauthorized:
+    'The admin API needs `Authorization: Bearer <ADMIN_TOKEN>`, and holds need the customer token when CUSTOMER_JWT_SECRET is set; ' +
+    'the token was missing, wrong or expired.',
   'admin-disabled': 'The admin API is off because the service has no ADMIN_TOKEN configured.',
   'invalid-signature':
     'The webhook signature headers (webhook-id, webhook-timestamp, webhook-signature) are missing, wrong, ' +
@@ -20,6 +22,14 @@ export const PROBLEM_ABOUT: Record<string, string> = {
   'order-not-found': 'No order has this id.',
   'not-found': 'No route answers this method and path.',
   'request-timeout': 'The request did not arrive in time.',
+  'sale-not-started':
+    'The product is not on sale yet: `starts_at` says when it opens, and `Retry-After` how many seconds are left.',
+  'sale-ended': 'The sale of this product is over (`ends_at`); no more holds are taken.',
+  'customer-required':
+    'The product is limited per customer, so a hold must name its customer (`customer_id`, or the customer token when the service asks for one).',
+  'purchase-limit-exceeded':
+    "The hold would take the customer past the product's limit: `limit` units per customer, `current` they already have " +
+    '(active holds and orders created or paid), `requested` in this hold.',
   'insufficient-stock': 'A hold asks for more units than are available; try a smaller quantity or later.',
   'stock-below-zero': 'A stock adjustment would take available stock below zero.',
   'stock-limit-exceeded': 'A stock adjustment would take total stock past 1,000,000,000.',
