@@ -39,6 +39,12 @@ const ConfigSchema = Type.Object({
   }),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  CUSTOMER_JWT_SECRET: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'HS256 secret of customer tokens: the customer of a hold is their sub; unset = the body names it',
+    }),
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

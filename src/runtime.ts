@@ -221,6 +221,7 @@ export function httpDependencies(rt: Runtime): FlashsaleDeps {
     webhookSecrets: parseWebhookSecrets(rt.config.WEBHOOK_SECRET),
     readiness: rt.readiness,
     adminToken: rt.config.ADMIN_TOKEN,
+    customerJwtSecret: rt.config.CUSTOMER_JWT_SECRET,
     currency: rt.config.CURRENCY,
     metrics: rt.metrics,
     holdRateLimit: holdRateLimitFrom(rt.config),

@@ -39,6 +39,10 @@ async function startServing(config: Config, log: ReturnType<typeof createLogger>
   if (deps.webhookSecrets.length === 0) {
     log.warn('WEBHOOK_SECRET is not set: payment webhooks are accepted without a signature');
   }
+  if (config.CUSTOMER_JWT_SECRET !== undefined && config.CUSTOMER_JWT_SECRET.length < 32) {
+    // RFC 7518 3.2: an HS256 key should be at least as long as the hash, 256 bits.
+    log.warn('CUSTOMER_JWT_SECRET is shorter than 32 characters: customer tokens are easier to forge');
+  }
   const app = await buildApp(deps, { logger: log });
   // RUN_WORKER=false leaves expiry jobs to separate workers; the sweeper and reconciler still run.
   const worker: BackgroundWork = startWorker(rt, { processJobs: config.RUN_WORKER });

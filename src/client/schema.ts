@@ -109,7 +109,7 @@ export interface paths {
         put?: never;
         /**
          * Reserve stock of one product, or of every line of a cart, for a few minutes
-         * @description All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would take available stock below zero, and nothing is reserved. 404 product-not-found names an unknown product; 400 duplicate-product when a cart names a product twice; 400 currency-mismatch when its products are priced in different currencies. A product's rules apply to each line, in this order, and the first one any line breaks refuses the hold: its sale window (409 sale-not-started with `starts_at` and `Retry-After`, 409 sale-ended), its limit per customer needing a customer (400 customer-required), the stock, then the limit (409 purchase-limit-exceeded with `limit`, `current`, `requested`).
+         * @description All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would take available stock below zero, and nothing is reserved. 404 product-not-found names an unknown product; 400 duplicate-product when a cart names a product twice; 400 currency-mismatch when its products are priced in different currencies. A product's rules apply to each line, in this order, and the first one any line breaks refuses the hold: its sale window (409 sale-not-started with `starts_at` and `Retry-After`, 409 sale-ended), its limit per customer needing a customer (400 customer-required), the stock, then the limit (409 purchase-limit-exceeded with `limit`, `current`, `requested`). With CUSTOMER_JWT_SECRET set the customer is the `sub` of the bearer token (401 unauthorized without a valid one) and a body `customer_id` is 400.
          */
         post: operations["placeHold"];
         delete?: never;
@@ -800,6 +800,34 @@ export interface operations {
             };
             /** @description A problem document (RFC 9457): /problems/validation-error */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Format: uri-reference
+                         * @description The problem type: a path on this service (`/problems/<slug>`) that answers a page about it.
+                         */
+                        type: string;
+                        title: string;
+                        status: number;
+                        detail?: string;
+                        instance?: string;
+                        request_id?: string;
+                        code?: string;
+                        errors?: {
+                            location: string;
+                            pointer: string;
+                            message: string;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A problem document (RFC 9457): /problems/unauthorized */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

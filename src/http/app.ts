@@ -34,6 +34,8 @@ export interface FlashsaleDeps {
   catalog: ProductCatalog;
   webhookSecrets: string[];
   readiness: ReadinessCheck[];
+  /** CUSTOMER_JWT_SECRET: the customer of a hold is then the `sub` of a token signed with it. */
+  customerJwtSecret?: string | undefined;
   /** ADMIN_TOKEN; without it the admin routes answer 403 admin-disabled. */
   adminToken?: string | undefined;
   /** CURRENCY: the currency of products created without one; USD when absent. */

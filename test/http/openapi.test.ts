@@ -74,7 +74,8 @@ describe('OpenAPI document and route schemas', () => {
       Object.values(item).map((op) => op.operationId),
     );
     expect(new Set(ids).size).toBe(ids.length);
-    expect(res.body.paths['/api/holds'].post.security).toEqual([]);
+    // Anyone, or a customer token when CUSTOMER_JWT_SECRET is set.
+    expect(res.body.paths['/api/holds'].post.security).toEqual([{}, { customerToken: [] }]);
     expect(res.body.paths['/api/payments/webhook'].post.security).toEqual([
       { webhookId: [], webhookTimestamp: [], webhookSignature: [] },
     ]);

@@ -31,6 +31,14 @@ async function openapi(app: FastifyInstance): Promise<void> {
       components: {
         securitySchemes: {
           adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN setting' },
+          customerToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'When CUSTOMER_JWT_SECRET is set: an HS256 JWT signed with it, whose `sub` is the customer (`exp` enforced). ' +
+              'Unset: holds need no token and the body names the customer.',
+          },
           // Standard Webhooks: the three headers together, an HMAC-SHA256 of `id.timestamp.body`
           // with WEBHOOK_SECRET. OpenAPI has no HMAC scheme, so each header is an apiKey.
           webhookId: { type: 'apiKey', in: 'header', name: 'webhook-id', description: 'Standard Webhooks message id' },

@@ -4,6 +4,7 @@ import { placeHold } from '../../../app/place-hold.ts';
 import { releaseHold } from '../../../app/release-hold.ts';
 import { holdView } from '../../../app/views.ts';
 import { holdNotFound } from '../../../domain/errors.ts';
+import { CUSTOMER_SECURITY, customerSource, resolveCustomer } from '../../plugins/customer-auth.ts';
 import { problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
 import { Hold, HoldParams, PlaceHoldBody } from '../../schemas/holds.ts';
 import { isUuid } from '../../uuid.ts';
@@ -11,6 +12,12 @@ import { contextFor } from '../../request-context.ts';
 
 const holds: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app.flashsale;
+  app.decorateRequest('customerId', null);
+  // Before the route's own preHandlers (the Idempotency-Key claim): a refused token is never stored.
+  const customer = resolveCustomer(customerSource(app.flashsale.customerJwtSecret));
+  app.addHook('preHandler', async (request, reply) =>
+    request.routeOptions.method === 'POST' ? customer(request, reply) : undefined,
+  );
 
   app.post(
     '/api/holds',
@@ -18,7 +25,7 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['holds'],
         operationId: 'placeHold',
-        security: PUBLIC_SECURITY,
+        security: CUSTOMER_SECURITY,
         summary: 'Reserve stock of one product, or of every line of a cart, for a few minutes',
         description:
           'All or nothing: 409 insufficient-stock, listing in `lines` each line that does not fit, when any line would ' +
@@ -26,9 +33,11 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
           '400 duplicate-product when a cart names a product twice; 400 currency-mismatch when its products are priced in different currencies. ' +
           "A product's rules apply to each line, in this order, and the first one any line breaks refuses the hold: its sale window " +
           '(409 sale-not-started with `starts_at` and `Retry-After`, 409 sale-ended), its limit per customer needing a customer ' +
-          '(400 customer-required), the stock, then the limit (409 purchase-limit-exceeded with `limit`, `current`, `requested`).',
+          '(400 customer-required), the stock, then the limit (409 purchase-limit-exceeded with `limit`, `current`, `requested`). ' +
+          'With CUSTOMER_JWT_SECRET set the customer is the `sub` of the bearer token (401 unauthorized without a valid one) ' +
+          'and a body `customer_id` is 400.',
         body: PlaceHoldBody,
-        response: { 201: Hold, ...problems(400, 404, 409, 413, 415) },
+        response: { 201: Hold, ...problems(400, 401, 404, 409, 413, 415) },
       },
     },
     async (request, reply) => {
@@ -37,7 +46,7 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
         'items' in body
           ? body.items.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
           : [{ productId: body.product_id, quantity: body.quantity }];
-      const hold = await placeHold(contextFor(request), { lines, customerId: body.customer_id ?? null });
+      const hold = await placeHold(contextFor(request), { lines, customerId: request.customerId });
       return reply.code(201).header('location', `/api/holds/${hold.id}`).send(holdView(hold));
     },
   );
