@@ -84,6 +84,11 @@ async function main(): Promise<void> {
     if (want('sell')) {
       say('2/8 sell path');
       const hot = await insertBenchProduct(env.pool, 10_000_000);
+      // The same storm on a product limited to 2 per customer, each customer holding 2: every
+      // batch counts its customers' units (decision 17) and every hold is still granted.
+      const limited = await insertBenchProduct(env.pool, 10_000_000, 2);
+      let buyer = 0;
+      const limitedBody = () => ({ product_id: limited, quantity: 1, customer_id: `bench-${Math.floor(buyer++ / 2)}` });
       const loopProducts = [
         await insertBenchProduct(env.pool, 10_000_000),
         await insertBenchProduct(env.pool, 10_000_000),
@@ -98,10 +103,11 @@ async function main(): Promise<void> {
         expectStatus: 201,
       });
       const LOOP_CLIENTS = [CONNECTIONS, 8, 1] as const;
-      const [sell, ...loops] = await interleaved(
+      const [sell, sellLimited, ...loops] = await interleaved(
         ROUNDS,
         [
           load({ url: `${api.url}/api/holds`, method: 'POST', body: { product_id: hot, quantity: 1 }, expectStatus: 201 }),
+          load({ url: `${api.url}/api/holds`, method: 'POST', nextBody: limitedBody, expectStatus: 201 }),
           ...LOOP_CLIENTS.map((clients, i) => (seconds: number) => minimalHoldLoop(env.pool, loopProducts[i]!, clients, seconds)),
         ],
         SECONDS,
@@ -112,6 +118,15 @@ async function main(): Promise<void> {
         ratioRow(
           `2 sell path: successful holds, 1 hot product, ${CONNECTIONS} conns`,
           sell,
+          at64,
+          5,
+          `minimal pg loop, ${CONNECTIONS} clients`,
+        ),
+      );
+      rows.push(
+        ratioRow(
+          `2 sell path with customers and a limit of 2 per customer, ${CONNECTIONS} conns`,
+          sellLimited,
           at64,
           5,
           `minimal pg loop, ${CONNECTIONS} clients`,

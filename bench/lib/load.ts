@@ -19,6 +19,8 @@ export interface HttpLoad {
   url: string;
   method?: 'GET' | 'POST';
   body?: unknown;
+  /** A new body for every request instead of the one `body` (a fresh customer each time, say). */
+  nextBody?: () => unknown;
   connections: number;
   seconds: number;
   /** The status that counts as the operation succeeding. */
@@ -27,13 +29,23 @@ export interface HttpLoad {
 
 /** A fixed request repeated by autocannon over keep-alive connections for `seconds`. */
 export async function autocannonLoad(load: HttpLoad): Promise<Measurement> {
+  const hasBody = load.body !== undefined || load.nextBody !== undefined;
   const result = await autocannon({
     url: load.url,
     method: load.method ?? 'GET',
     connections: load.connections,
     duration: load.seconds,
-    headers: load.body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: hasBody ? { 'content-type': 'application/json' } : {},
     body: load.body === undefined ? undefined : JSON.stringify(load.body),
+    ...(load.nextBody
+      ? {
+          requests: [
+            {
+              setupRequest: (req: Record<string, unknown>) => ({ ...req, body: JSON.stringify(load.nextBody?.()) }),
+            },
+          ],
+        }
+      : {}),
   });
   const statuses = Object.fromEntries(
     Object.entries(result.statusCodeStats as Record<string, { count: number }>).map(([s, v]) => [s, v.count]),

@@ -65,10 +65,10 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<number> 
   return deleted;
 }
 
-export async function insertBenchProduct(pool: pg.Pool, stock: number): Promise<number> {
+export async function insertBenchProduct(pool: pg.Pool, stock: number, maxPerCustomer: number | null = null): Promise<number> {
   const { rows } = await pool.query<{ id: number }>(
-    `insert into products (name, price, total_stock, available) values ($1, 10, $2, $2) returning id`,
-    [`bench product ${randomBytes(3).toString('hex')}`, stock],
+    `insert into products (name, price, total_stock, available, max_per_customer) values ($1, 10, $2, $2, $3) returning id`,
+    [`bench product ${randomBytes(3).toString('hex')}`, stock, maxPerCustomer],
   );
   return rows[0]!.id;
 }

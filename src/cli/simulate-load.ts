@@ -20,12 +20,16 @@ export interface SalePlan {
   payShare: number;
   failShare: number;
   webhookSecret?: string;
+  /** Buyers share this many customer ids (buyer i is customer i mod n); none when absent. */
+  customers?: number;
 }
 
 export interface HoldRecord {
   id: string;
   /** One line per product: a single-product hold has one. */
   lines: { productId: number; quantity: number }[];
+  /** The customer id the hold was placed for, with --customers. */
+  customerId?: string;
   expiresAt: number;
   fate: 'ordered' | 'released' | 'abandoned' | 'order-refused';
   order?: { id: number; payment: 'paid' | 'failed' | 'unpaid'; paymentApplied: boolean };
@@ -44,6 +48,8 @@ export interface SaleRecord {
   soldOutMs: number | null;
   holds: HoldRecord[];
   refusedForStock: number;
+  /** Refused by a product's rules: its sale window, the need of a customer, the limit per customer. */
+  refusedByRules: number;
   endpoints: Map<string, EndpointStats>;
 }
 
@@ -104,6 +110,8 @@ export interface ServiceBody {
   order_id?: number;
   status?: string;
   payment_status?: string;
+  type?: string;
+  max_per_customer?: number | null;
 }
 
 /** The items in a random order (Fisher-Yates). */
@@ -135,11 +143,14 @@ export async function playSale(plan: SalePlan, stockOnOffer: number, onProgress:
   const signer = plan.webhookSecret ? new Webhook(plan.webhookSecret) : null;
   const holds: HoldRecord[] = [];
   let refusedForStock = 0;
+  let refusedByRules = 0;
   let granted = 0;
   let soldOutMs: number | null = null;
   let next = 0;
   let done = 0;
   const startedAt = performance.now();
+  // Ids of this run only, so a limit counts nothing an earlier run left.
+  const run = randomUUID().slice(0, 8);
 
   const webhook = async (orderId: number, status: 'paid' | 'failed') => {
     const payload = JSON.stringify({ order_id: orderId, payment_status: status, idempotency_key: `sim-${randomUUID()}` });
@@ -157,20 +168,29 @@ export async function playSale(plan: SalePlan, stockOnOffer: number, onProgress:
     return res.status === 200 && res.body?.payment_status === status;
   };
 
-  const buyer = async () => {
+  const buyer = async (n: number) => {
+    const customerId = plan.customers ? `sim-${run}-${n % plan.customers}` : undefined;
     const size = Math.min(pick(plan.cartSizeMix), plan.productIds.length);
     const lines = shuffled(plan.productIds)
       .slice(0, size)
       .map((productId) => ({ productId, quantity: pick(plan.quantityMix) }));
     const items = lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }));
-    const res = await client.call('POST /api/holds', 'POST', '/api/holds', size === 1 ? items[0] : { items });
-    if (res.status === 409) refusedForStock++;
+    const body = size === 1 ? { ...items[0] } : { items };
+    const res = await client.call(
+      'POST /api/holds',
+      'POST',
+      '/api/holds',
+      customerId ? { ...body, customer_id: customerId } : body,
+    );
+    if (res.status === 409 && res.body?.type === '/problems/insufficient-stock') refusedForStock++;
+    else if (res.status === 409 || res.status === 400) refusedByRules++;
     if (res.status !== 201) return;
     granted += lines.reduce((n, l) => n + l.quantity, 0);
     if (soldOutMs === null && granted >= stockOnOffer) soldOutMs = performance.now() - startedAt;
     const hold: HoldRecord = {
       id: present(res.body?.hold_id, 'hold_id of a placed hold'),
       lines,
+      ...(customerId ? { customerId } : {}),
       expiresAt: Date.parse(present(res.body?.expires_at, 'expires_at of a placed hold')),
       fate: 'abandoned',
     };
@@ -205,14 +225,13 @@ export async function playSale(plan: SalePlan, stockOnOffer: number, onProgress:
     await Promise.all(
       Array.from({ length: Math.min(plan.concurrency, plan.buyers) }, async () => {
         while (next < plan.buyers) {
-          next++;
-          await buyer().catch(() => {});
+          await buyer(next++).catch(() => {});
           onProgress(++done);
         }
       }),
     );
     const endedAt = performance.now();
-    return { startedAt, endedAt, soldOutMs, holds, refusedForStock, endpoints: client.endpoints };
+    return { startedAt, endedAt, soldOutMs, holds, refusedForStock, refusedByRules, endpoints: client.endpoints };
   } finally {
     await client.close();
   }

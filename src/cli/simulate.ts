@@ -19,6 +19,9 @@ Plays a flash sale against a running service and checks the invariants afterward
   --products <ids>       existing product ids, comma-separated (default 1)
   --create <n>           create n products through the admin API instead (needs ADMIN_TOKEN)
   --stock <n>            stock of each created product (default 100)
+  --max-per-customer <n> limit per customer of each created product (default: none)
+  --customers <n>        buyers hold as n customers, reusing their ids (buyer i is customer i mod n);
+                         reports the most units any customer got of a product (default: no customer)
   --quantities <mix>     quantity:weight list, per line (default 1:80,2:15,3:5)
   --cart-size <mix>      lines per hold, size:weight list (default 1: one product per hold);
                          e.g. 1:60,2:30,3:10 mixes carts of distinct products, at most --products
@@ -42,6 +45,8 @@ const OPTIONS = {
   products: { type: 'string', default: '1' },
   create: { type: 'string' },
   stock: { type: 'string', default: '100' },
+  'max-per-customer': { type: 'string' },
+  customers: { type: 'string' },
   quantities: { type: 'string', default: '1:80,2:15,3:5' },
   'cart-size': { type: 'string', default: '1' },
   order: { type: 'string', default: '0.7' },
@@ -87,20 +92,28 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
     payShare: share('pay', o.pay),
     failShare: share('fail', o.fail),
     webhookSecret: config.WEBHOOK_SECRET?.split(/[\s,]+/)[0],
+    ...(o.customers === undefined ? {} : { customers: positiveInt('customers', o.customers) }),
   };
+  const maxPerCustomer = o['max-per-customer'] === undefined ? null : positiveInt('max-per-customer', o['max-per-customer']);
+  if (maxPerCustomer !== null && !o.create) throw usageError('--max-per-customer applies to the products --create makes');
   if (plan.orderShare + plan.releaseShare > 1) throw usageError('--order plus --release must not exceed 1');
   if (plan.payShare + plan.failShare > 1) throw usageError('--pay plus --fail must not exceed 1');
 
   const admin = new RecordingClient(plan.url, 16);
   try {
     plan.productIds = o.create
-      ? await createProducts(admin, config, positiveInt('create', o.create), positiveInt('stock', o.stock))
+      ? await createProducts(admin, config, positiveInt('create', o.create), positiveInt('stock', o.stock), maxPerCustomer)
       : o.products.split(',').map((id) => positiveInt('products', id));
     const largest = Math.max(...cartSizeMix.map(([size]) => size));
     if (largest > new Set(plan.productIds).size)
       throw usageError(`--cart-size ${largest} needs at least ${largest} distinct products (got ${plan.productIds.length})`);
     const onOffer = new Map<number, number>();
-    for (const id of plan.productIds) onOffer.set(id, await availableStock(admin, id));
+    const limits = new Map<number, number | null>();
+    for (const id of plan.productIds) {
+      const product = await readProduct(admin, id);
+      onOffer.set(id, product.available);
+      limits.set(id, product.maxPerCustomer);
+    }
     const stockOnOffer = [...onOffer.values()].reduce((a, b) => a + b, 0);
 
     const bar = progressBar(plan.buyers);
@@ -113,7 +126,12 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
     const statuses = await settleHolds(admin, sale.holds, settleUntil);
     const after = new Map<number, number | null>();
     for (const id of plan.productIds) after.set(id, await availableStock(admin, id).catch(() => null));
-    const checks = [...accountingChecks(sale.holds, statuses, onOffer, after), ...(await databaseChecks(config, plan))];
+    const mostPerCustomer = plan.customers ? mostUnitsPerCustomer(sale.holds, statuses) : null;
+    const checks = [
+      ...accountingChecks(sale.holds, statuses, onOffer, after),
+      ...(mostPerCustomer ? limitChecks(mostPerCustomer, limits) : []),
+      ...(await databaseChecks(config, plan)),
+    ];
     const summary: SimulationSummary = {
       url: plan.url,
       buyers: plan.buyers,
@@ -126,7 +144,16 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
       elapsed_s: (sale.endedAt - sale.startedAt) / 1000,
       sold_out_s: sale.soldOutMs === null ? null : sale.soldOutMs / 1000,
       endpoints: summarizeEndpoints(sale),
-      outcomes: outcomes(sale.holds, sale.refusedForStock, plan.buyers),
+      outcomes: {
+        ...outcomes(sale.holds, sale.refusedForStock, plan.buyers),
+        holds_refused_by_rules: sale.refusedByRules,
+        ...(mostPerCustomer
+          ? {
+              customers: present(plan.customers, 'customers'),
+              most_units_per_customer: Math.max(0, ...[...mostPerCustomer.values()].map((m) => m.units)),
+            }
+          : {}),
+      },
       checks,
       verdict: checks.some((c) => c.ok === false) ? 'fail' : checks.some((c) => c.ok === null) ? 'incomplete' : 'pass',
     };
@@ -137,7 +164,13 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
   }
 }
 
-async function createProducts(http: RecordingClient, config: Config, n: number, stock: number): Promise<number[]> {
+async function createProducts(
+  http: RecordingClient,
+  config: Config,
+  n: number,
+  stock: number,
+  maxPerCustomer: number | null,
+): Promise<number[]> {
   if (!config.ADMIN_TOKEN) throw usageError("--create needs ADMIN_TOKEN (the service's admin token) in the environment");
   const ids: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -145,7 +178,12 @@ async function createProducts(http: RecordingClient, config: Config, n: number, 
       'POST /api/admin/products',
       'POST',
       '/api/admin/products',
-      { name: `Simulated flash sale item ${i + 1}`, price: 9.99, stock },
+      {
+        name: `Simulated flash sale item ${i + 1}`,
+        price: 9.99,
+        stock,
+        ...(maxPerCustomer === null ? {} : { max_per_customer: maxPerCustomer }),
+      },
       { authorization: `Bearer ${config.ADMIN_TOKEN}` },
     );
     const id = res.body?.id ?? res.body?.product_id;
@@ -154,6 +192,57 @@ async function createProducts(http: RecordingClient, config: Config, n: number, 
     ids.push(id);
   }
   return ids;
+}
+
+async function readProduct(http: RecordingClient, id: number): Promise<{ available: number; maxPerCustomer: number | null }> {
+  const res = await http.call('GET /api/products/{id}', 'GET', `/api/products/${id}`);
+  if (res.status !== 200) throw new Error(`product ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+  return {
+    available: present(res.body?.available_stock, `available_stock of product ${id}`),
+    maxPerCustomer: res.body?.max_per_customer ?? null,
+  };
+}
+
+/**
+ * Per product, the customer with the most units as the limit counts them (active holds plus orders
+ * not failed), from what the service reported after the sale.
+ */
+function mostUnitsPerCustomer(
+  holds: HoldRecord[],
+  statuses: Map<string, { status: string; payment?: string }>,
+): Map<number, { customerId: string; units: number }> {
+  const units = new Map<string, number>();
+  for (const h of holds) {
+    const s = statuses.get(h.id);
+    const counts = s?.status === 'active' || (s?.status === 'confirmed' && (s.payment === 'created' || s.payment === 'paid'));
+    if (!counts || !h.customerId) continue;
+    for (const l of h.lines) {
+      const key = `${l.productId} ${h.customerId}`;
+      units.set(key, (units.get(key) ?? 0) + l.quantity);
+    }
+  }
+  const most = new Map<number, { customerId: string; units: number }>();
+  for (const [key, n] of units) {
+    const [product = '', customerId = ''] = key.split(' ');
+    const productId = Number(product);
+    if ((most.get(productId)?.units ?? 0) < n) most.set(productId, { customerId, units: n });
+  }
+  return most;
+}
+
+/** I8 as the run saw it: no customer past a product's limit. */
+function limitChecks(most: Map<number, { customerId: string; units: number }>, limits: Map<number, number | null>): Check[] {
+  return [...limits].flatMap(([id, limit]) => {
+    if (limit === null) return [];
+    const top = most.get(id);
+    return [
+      {
+        name: `limit per customer, product ${id}`,
+        ok: (top?.units ?? 0) <= limit,
+        detail: `most units of one customer ${top ? `${top.units} (${top.customerId})` : '0'}, limit ${limit}`,
+      },
+    ];
+  });
 }
 
 async function availableStock(http: RecordingClient, id: number): Promise<number> {

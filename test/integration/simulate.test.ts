@@ -116,6 +116,56 @@ describe('flashsale simulate', () => {
     await svc.expectInvariants(ids);
   });
 
+  it('--customers: 400 buyers as 20 customers on products limited to 2 each; nobody gets more, and it says the most', async () => {
+    const { code, stdout, stderr } = await runCli(
+      [
+        'simulate',
+        '--url',
+        svc.url,
+        '--create',
+        '2',
+        '--stock',
+        '100',
+        '--max-per-customer',
+        '2',
+        '--customers',
+        '20',
+        '--buyers',
+        '400',
+        '--concurrency',
+        '32',
+        '--quantities',
+        '1',
+        '--order',
+        '1',
+        '--release',
+        '0',
+        '--pay',
+        '1',
+        '--fail',
+        '0',
+        '--json',
+      ],
+      { ADMIN_TOKEN, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: svc.config.REDIS_PREFIX },
+    );
+    expect(code, stderr).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.verdict).toBe('pass');
+    // 20 customers, 2 units each of each of 2 products: 80 units, whatever the interleaving.
+    expect(report.outcomes).toMatchObject({ customers: 20, most_units_per_customer: 2, holds_granted: 80, paid: 80 });
+    expect(report.outcomes.holds_granted + report.outcomes.holds_refused_by_rules).toBe(400);
+    expect(report.checks.filter((c: { name: string }) => c.name.startsWith('limit per customer'))).toHaveLength(2);
+    const ids = report.products.map((p: { id: number }) => p.id);
+    const { rows } = await svc.rt.pool.query(
+      `select count(distinct o.customer_id)::int as customers, max(n)::int as most from (
+         select o.customer_id, l.product_id, sum(l.quantity) as n from orders o join order_lines l on l.order_id = o.id
+          where l.product_id = any($1) group by 1, 2) o`,
+      [ids],
+    );
+    expect(rows[0]).toEqual({ customers: 20, most: 2 });
+    await svc.expectInvariants(ids);
+  });
+
   it('refuses bad options with a message and exit status 1', async () => {
     const { code, stderr } = await runCli(['simulate', '--buyers', 'many'], {});
     expect(code).toBe(1);

@@ -11,9 +11,19 @@ export interface ModelLine {
   quantity: number;
 }
 
+/** Where a product's sale window stands: open (or none), not started yet, or over. */
+export type ModelWindow = 'open' | 'not-started' | 'ended';
+
+/** Why the service must refuse a hold: the first rule any line breaks, in the order they are checked. */
+export type HoldRefusal =
+  | { rule: 'sale-not-started' | 'sale-ended' | 'customer-required'; product: number }
+  | { rule: 'insufficient-stock'; shortfalls: { product: number; requested: number; available: number }[] }
+  | { rule: 'purchase-limit-exceeded'; product: number; limit: number; current: number; requested: number };
+
 export interface ModelHold {
   id: string;
   lines: ModelLine[];
+  customer: string | null;
   status: HoldStatus;
   /** Its expires_at was moved into the past: the next look at it expires it. */
   overdue: boolean;
@@ -45,10 +55,68 @@ export class SaleModel {
   orders: ModelOrder[] = [];
   events: ModelEvent[] = [];
 
+  /** Per product: units one customer may have, or null. */
+  readonly limits: (number | null)[];
+  readonly windows: ModelWindow[];
+
   constructor(
     readonly total: number[],
     readonly available: number[] = [...total],
-  ) {}
+  ) {
+    this.limits = total.map(() => null);
+    this.windows = total.map(() => 'open');
+  }
+
+  /** A customer's units of a product: active holds plus orders created or paid. */
+  customerUnits(customer: string, product: number): number {
+    return (
+      unitsOf(
+        this.holds.filter((h) => h.customer === customer && h.status === 'active'),
+        product,
+      ) +
+      unitsOf(
+        this.orders.filter((o) => this.holds[o.hold]!.customer === customer && (o.status === 'created' || o.status === 'paid')),
+        product,
+      )
+    );
+  }
+
+  /**
+   * Customers past a limit, by product then customer id: only where a limit was lowered below what
+   * they already had, since no hold is granted past one.
+   */
+  pastLimit(): { product: number; customer: string; units: number; limit: number }[] {
+    const customers = [...new Set(this.holds.map((h) => h.customer).filter((c): c is string => c !== null))].sort();
+    return this.limits.flatMap((limit, product) =>
+      limit === null
+        ? []
+        : customers
+            .map((customer) => ({ product, customer, units: this.customerUnits(customer, product), limit }))
+            .filter((p) => p.units > limit),
+    );
+  }
+
+  /**
+   * Why a hold must be refused, or null when it is placed: each line meets its product's window,
+   * its need of a customer, the stock, then the limit; the first rule any line breaks wins.
+   */
+  refusal(lines: ModelLine[], customer: string | null): HoldRefusal | null {
+    const window = lines.find((l) => this.windows[l.product] !== 'open');
+    if (window)
+      return { rule: this.windows[window.product] === 'ended' ? 'sale-ended' : 'sale-not-started', product: window.product };
+    const anonymous = lines.find((l) => this.limits[l.product] !== null && customer === null);
+    if (anonymous) return { rule: 'customer-required', product: anonymous.product };
+    const short = this.shortfalls(lines);
+    if (short.length > 0) return { rule: 'insufficient-stock', shortfalls: short };
+    for (const l of lines) {
+      const limit = this.limits[l.product];
+      if (limit === null || limit === undefined || customer === null) continue;
+      const current = this.customerUnits(customer, l.product);
+      if (current + l.quantity > limit)
+        return { rule: 'purchase-limit-exceeded', product: l.product, limit, current, requested: l.quantity };
+    }
+    return null;
+  }
 
   /** The lines of a cart that do not fit, with the stock each met: none means it is placed, whole. */
   shortfalls(lines: ModelLine[]): { product: number; requested: number; available: number }[] {
@@ -57,9 +125,9 @@ export class SaleModel {
       .map((l) => ({ product: l.product, requested: l.quantity, available: this.available[l.product]! }));
   }
 
-  addHold(id: string, lines: ModelLine[]): void {
+  addHold(id: string, lines: ModelLine[], customer: string | null = null): void {
     for (const l of lines) this.available[l.product]! -= l.quantity;
-    this.holds.push({ id, lines, status: 'active', overdue: false, orderId: null });
+    this.holds.push({ id, lines, customer, status: 'active', overdue: false, orderId: null });
   }
 
   private giveBack(lines: ModelLine[]): void {

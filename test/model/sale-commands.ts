@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { cancelOverdueOrders } from '../../src/app/expiry/cancel-unpaid-orders.ts';
 import { expireOverdueHolds } from '../../src/app/expiry/expire-holds.ts';
 import type { HttpResult, TestService } from '../helpers/service.ts';
-import type { ModelLine, SaleModel } from './reference-model.ts';
+import type { ModelLine, ModelWindow, SaleModel } from './reference-model.ts';
 
 /**
  * The commands of the model test. Each runs one step against the real service over HTTP (or, for
@@ -14,6 +14,9 @@ import type { ModelLine, SaleModel } from './reference-model.ts';
 export interface Real {
   svc: TestService;
   productIds: number[];
+  /** The sale's customers, fresh ids per sale. */
+  customerIds: string[];
+  adminToken: string;
   /** Compares the whole state of the service with the model; every command ends with it. */
   agree(m: SaleModel): Promise<void>;
 }
@@ -25,7 +28,7 @@ const problemSlug = (res: HttpResult): string => {
   return String(res.body.type).split('/').pop()!;
 };
 
-/** A hold of one product (`{product_id, quantity}`) or a cart of distinct products (`{items}`). */
+/** A hold of one product (`{product_id, quantity}`) or a cart of distinct products (`{items}`), for a customer or none. */
 export class PlaceHold implements Cmd {
   readonly lines: ModelLine[];
   constructor(
@@ -34,29 +37,72 @@ export class PlaceHold implements Cmd {
     more: ModelLine[] = [],
     /** Send even a single line as `items`. */
     readonly asCart = more.length > 0,
+    /** Which of the sale's customers holds (its index), or null for none. */
+    readonly customer: number | null = null,
   ) {
     this.lines = [{ product, quantity }, ...more];
   }
   check = () => true;
   async run(m: SaleModel, r: Real) {
     const items = this.lines.map((l) => ({ product_id: r.productIds[l.product]!, quantity: l.quantity }));
-    const res = await r.svc.post('/api/holds', this.asCart ? { items } : items[0]);
-    const short = m.shortfalls(this.lines);
-    if (short.length === 0) {
+    const customerId = this.customer === null ? null : r.customerIds[this.customer]!;
+    const body = this.asCart ? { items } : items[0];
+    const res = await r.svc.post('/api/holds', customerId === null ? body : { ...body, customer_id: customerId });
+    const refusal = m.refusal(this.lines, customerId);
+    if (refusal === null) {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body.items).toEqual(items);
-      m.addHold(res.body.hold_id, this.lines);
-    } else {
+      expect(res.body.customer_id).toBe(customerId);
+      m.addHold(res.body.hold_id, this.lines, customerId);
+    } else if (refusal.rule === 'insufficient-stock') {
       expect(res.status, JSON.stringify(res.body)).toBe(409);
       expect(problemSlug(res)).toBe('insufficient-stock');
       expect(res.body.lines).toEqual(
-        short.map((s) => ({ product_id: r.productIds[s.product], requested: s.requested, available: s.available })),
+        refusal.shortfalls.map((s) => ({ product_id: r.productIds[s.product], requested: s.requested, available: s.available })),
       );
+    } else {
+      expect(res.status, JSON.stringify(res.body)).toBe(refusal.rule === 'customer-required' ? 400 : 409);
+      expect(problemSlug(res)).toBe(refusal.rule);
+      expect(res.body.product_id).toBe(r.productIds[refusal.product]);
+      if (refusal.rule === 'purchase-limit-exceeded') {
+        expect(res.body).toMatchObject({ limit: refusal.limit, current: refusal.current, requested: refusal.requested });
+      }
     }
     await r.agree(m);
   }
   toString = () =>
-    `hold(${this.lines.map((l) => `p${l.product}x${l.quantity}`).join(', ')}${this.asCart && this.lines.length === 1 ? ', as cart' : ''})`;
+    `hold(${this.lines.map((l) => `p${l.product}x${l.quantity}`).join(', ')}${this.asCart && this.lines.length === 1 ? ', as cart' : ''}` +
+    `${this.customer === null ? '' : `, c${this.customer}`})`;
+}
+
+/** The operator sets a product's limit per customer (null: none) and moves its sale window. */
+export class SetRules implements Cmd {
+  constructor(
+    readonly product: number,
+    readonly limit: number | null,
+    readonly window: ModelWindow,
+  ) {}
+  check = () => true;
+  async run(m: SaleModel, r: Real) {
+    // Far from now, so no clock can disagree about which side of an edge the sale is on.
+    const times: Record<ModelWindow, { sale_starts_at: string | null; sale_ends_at: string | null }> = {
+      open: { sale_starts_at: '2020-01-01T00:00:00Z', sale_ends_at: null },
+      'not-started': { sale_starts_at: '2999-01-01T00:00:00Z', sale_ends_at: null },
+      ended: { sale_starts_at: null, sale_ends_at: '2020-01-01T00:00:00Z' },
+    };
+    const res = await r.svc.call(
+      'PATCH',
+      `/api/admin/products/${r.productIds[this.product]}`,
+      { max_per_customer: this.limit, ...times[this.window] },
+      { authorization: `Bearer ${r.adminToken}` },
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.max_per_customer).toBe(this.limit);
+    m.limits[this.product] = this.limit;
+    m.windows[this.product] = this.window;
+    await r.agree(m);
+  }
+  toString = () => `rules(p${this.product}, limit ${this.limit ?? 'none'}, ${this.window})`;
 }
 
 export class ReleaseHold implements Cmd {
@@ -243,21 +289,34 @@ export class ReadProduct implements Cmd {
   toString = () => `read(p${this.product})`;
 }
 
+/** How many customers a sale has. */
+export const CUSTOMERS = 3;
+
 export function saleCommands(products: number): fc.Arbitrary<Iterable<Cmd>> {
   const product = fc.nat({ max: products - 1 });
   const pick = fc.nat({ max: 50 });
+  const customer = fc.option(fc.nat({ max: CUSTOMERS - 1 }), { freq: 3 });
   return fc.commands(
     [
       fc.tuple(product, fc.integer({ min: 1, max: 3 })).map(([p, q]) => new PlaceHold(p, q)),
+      fc.tuple(product, fc.integer({ min: 1, max: 3 }), customer).map(([p, q, c]) => new PlaceHold(p, q, [], false, c)),
+      fc
+        .tuple(
+          product,
+          fc.option(fc.integer({ min: 1, max: 4 })),
+          fc.constantFrom<ModelWindow>('open', 'open', 'open', 'not-started', 'ended'),
+        )
+        .map(([p, limit, window]) => new SetRules(p, limit, window)),
       // Carts: 1 to every product, each at most once, in any order.
       fc
         .tuple(
           fc.uniqueArray(product, { minLength: 1, maxLength: products }),
           fc.array(fc.integer({ min: 1, max: 3 }), { minLength: products, maxLength: products }),
+          customer,
         )
-        .map(([ps, qs]) => {
+        .map(([ps, qs, c]) => {
           const [first, ...more] = ps.map((p, i) => ({ product: p, quantity: qs[i]! }));
-          return new PlaceHold(first!.product, first!.quantity, more, true);
+          return new PlaceHold(first!.product, first!.quantity, more, true, c);
         }),
       pick.map((i) => new ReleaseHold(i)),
       pick.map((i) => new CreateOrder(i)),
