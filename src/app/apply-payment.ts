@@ -16,6 +16,7 @@ import {
   settlePaymentEvent,
 } from '../adapters/postgres/payment-events.ts';
 import { DomainError, ErrorCode } from '../domain/errors.ts';
+import { IDEMPOTENCY_RETENTION_SECONDS, IDEMPOTENCY_RETENTION_TEXT } from '../domain/retention.ts';
 import { decidePayment, paymentDeadlineJobId, type PaymentEventOutcome, type PaymentOutcome } from '../domain/order.ts';
 import { cancelLagMs } from './expiry/cancel-unpaid-orders.ts';
 import { snapshotOf, syncMirror } from './mirror-sync.ts';
@@ -23,7 +24,7 @@ import type { AppContext, StockSnapshot, StoredResponse } from './ports.ts';
 import { orderView, type OrderView } from './views.ts';
 import { present } from '../domain/present.ts';
 
-export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+export const IDEMPOTENCY_TTL_SECONDS = IDEMPOTENCY_RETENTION_SECONDS;
 
 export interface PaymentInput {
   orderId: number;
@@ -89,7 +90,7 @@ export async function applyPayment(ctx: AppContext, input: PaymentInput): Promis
         order_id: input.orderId,
         payment_status: input.paymentStatus,
         outcome: 'pending',
-        detail: `Order ${input.orderId} does not exist yet; the event is kept for 24 hours and applied when it is created.`,
+        detail: `Order ${input.orderId} does not exist yet; the event is kept for ${IDEMPOTENCY_RETENTION_TEXT} and applied when it is created.`,
       };
       await settlePaymentEvent(tx, eventId, { outcome: 'pending', status: 202, body });
       return {

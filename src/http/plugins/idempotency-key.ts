@@ -3,13 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import { DomainError, ErrorCode } from '../../domain/errors.ts';
+import { IDEMPOTENCY_RETENTION_SECONDS, IDEMPOTENCY_RETENTION_TEXT } from '../../domain/retention.ts';
 import { HTTP_PROBLEMS } from '../problem-types.ts';
 import { problems } from '../schemas/common.ts';
 import { sendProblem } from './problem.ts';
 import { addResponses, hookList, isOneOf } from './route-hooks.ts';
 
 /** Keys expire after a day, as the IETF draft suggests; a retry after that runs again. */
-export const IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 3600;
+export const IDEMPOTENCY_KEY_TTL_SECONDS = IDEMPOTENCY_RETENTION_SECONDS;
 /** Longer than the request timeout, so a live request keeps its key; a crashed one frees it then. */
 export const IN_FLIGHT_LOCK_SECONDS = 60;
 const REPLAYED_HEADERS = ['content-type', 'location'] as const;
@@ -22,7 +23,8 @@ export const IdempotencyKeyHeaders = Type.Object(
         description:
           'A unique key per operation (a UUID, say), optionally quoted as a structured-field string. A retry ' +
           'with the same key and body gets the first response again with `Idempotent-Replayed: true` and ' +
-          'changes nothing; another body is 422, a retry while the first is still running is 409. Kept 24 hours.',
+          'changes nothing; another body is 422, a retry while the first is still running is 409. Kept ' +
+          `${IDEMPOTENCY_RETENTION_TEXT}.`,
       }),
     ),
   },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { applyPayment } from '../../../app/apply-payment.ts';
+import { IDEMPOTENCY_RETENTION_TEXT } from '../../../domain/retention.ts';
 import { verifyWebhookSignature, WEBHOOK_SECURITY } from '../../plugins/webhook-signature.ts';
 import { problems } from '../../schemas/common.ts';
 import { Order } from '../../schemas/orders.ts';
@@ -21,7 +22,7 @@ const payments: FastifyPluginAsyncTypebox = async (app) => {
           'still created past its payment_due_at is cancelled first, and its stock returns. ' +
           'A repeat of the same idempotency_key and payload answers the stored response with ' +
           '`Idempotent-Replayed: true`; the same key with another payload is 422. An event for an order that ' +
-          'does not exist yet is kept for 24 hours and answered 202. With WEBHOOK_SECRET set, a Standard ' +
+          `does not exist yet is kept for ${IDEMPOTENCY_RETENTION_TEXT} and answered 202. With WEBHOOK_SECRET set, a Standard ` +
           'Webhooks signature (webhook-id, webhook-timestamp, webhook-signature) is required.',
         body: PaymentWebhookBody,
         response: { 200: Order, 202: PendingPayment, ...problems(400, 401, 413, 415, 422) },
