@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createPool } from '../../src/adapters/postgres/db.ts';
 import { migrate } from '../../src/adapters/postgres/migrate.ts';
+import { insertProduct } from '../../src/adapters/postgres/products.ts';
 
 /**
  * Where the benchmark runs: a PostgreSQL server (it creates and drops its own database there) and
@@ -65,10 +66,13 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<number> 
   return deleted;
 }
 
+/** A product made the way the service makes one (insert-product.sql), with its `initial` stock movement. */
 export async function insertBenchProduct(pool: pg.Pool, stock: number, maxPerCustomer: number | null = null): Promise<number> {
-  const { rows } = await pool.query<{ id: number }>(
-    `insert into products (name, price, total_stock, available, max_per_customer) values ($1, 10, $2, $2, $3) returning id`,
-    [`bench product ${randomBytes(3).toString('hex')}`, stock, maxPerCustomer],
-  );
-  return rows[0]!.id;
+  const product = await insertProduct(pool, {
+    name: `bench product ${randomBytes(3).toString('hex')}`,
+    price: 10,
+    stock,
+    maxPerCustomer,
+  });
+  return product.id;
 }
