@@ -61,8 +61,10 @@ describe('unpaid orders at their payment deadline', () => {
     parseMetrics((await svc.get('/metrics')).body as string).get(series) ?? Number.NaN;
 
   it('a cart order left unpaid is cancelled on time by its job; every line comes back once, to the database and Redis', async () => {
-    // The sweeper is slowed right down so that only the job can cancel the order in time.
-    svc = await start(1, { sweepIntervalMs: 600_000 });
+    // The sweeper is slowed right down so that only the job can cancel the order in time. Three
+    // seconds of payment time: the order must still be `created` when it is first read, which one
+    // second did not leave room for on a loaded machine.
+    svc = await start(3, { sweepIntervalMs: 600_000 });
     const [a, b] = [await svc.createProduct(5), await svc.createProduct(3)];
     const orderId = await orderOf([
       { product_id: a, quantity: 2 },
@@ -71,7 +73,7 @@ describe('unpaid orders at their payment deadline', () => {
     const created = await svc.get(`/api/orders/${orderId}`);
     expect(created.body.payment_status).toBe('created');
     expect(created.body.refund_due).toBe(false);
-    expect(Date.parse(created.body.payment_due_at) - Date.parse(created.body.created_at)).toBe(1_000);
+    expect(Date.parse(created.body.payment_due_at) - Date.parse(created.body.created_at)).toBe(3_000);
     // The order's deadline job alone (the hold's was cancelled when it became the order).
     await eventually(
       () => svc.scheduledExpiries(),
@@ -83,7 +85,7 @@ describe('unpaid orders at their payment deadline', () => {
     await eventually(
       () => orderRow(orderId),
       (o) => o.payment_status === 'cancelled',
-      5_000,
+      8_000,
     );
     expect(await orderRow(orderId)).toMatchObject({ payment_status: 'cancelled', cancelled_by: 'job', refund_due: false });
     expect([await svc.dbAvailable(a), await svc.dbAvailable(b)]).toEqual([5, 3]);
@@ -256,7 +258,8 @@ describe('unpaid orders at their payment deadline', () => {
   });
 
   it('paid within the deadline it stays paid: the job finds it decided and sells nothing back', async () => {
-    svc = await start(1, { sweepIntervalMs: 200 });
+    // Three seconds, so that the payment surely arrives within the deadline on a loaded machine.
+    svc = await start(3, { sweepIntervalMs: 200 });
     const productId = await svc.createProduct(5);
     const orderId = await orderOf([{ product_id: productId, quantity: 2 }]);
     const paid = await svc.post('/api/payments/webhook', {
@@ -265,7 +268,7 @@ describe('unpaid orders at their payment deadline', () => {
       idempotency_key: `ok-${orderId}`,
     });
     expect(paid.body).toMatchObject({ payment_status: 'paid', refund_due: false });
-    await sleep(1_500);
+    await sleep(3_500);
     expect(await orderRow(orderId)).toMatchObject({ payment_status: 'paid', cancelled_by: null, refund_due: false });
     expect(await svc.dbAvailable(productId)).toBe(3);
     expect(await movements(orderId)).toEqual([]);
