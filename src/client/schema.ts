@@ -723,7 +723,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A unique key per operation (a UUID, say), optionally quoted as a structured-field string. A retry with the same key and body gets the first response again with `Idempotent-Replayed: true` and changes nothing; another body is 422, a retry while the first is still running is 409. Kept 24 hours. */
+                /** @description A unique key per operation (a UUID, say), optionally quoted as a structured-field string. A retry with the same key and body gets the first response again with `Idempotent-Replayed: true` and changes nothing; another body is 422, a retry while the first is still running is 409. An answer that says when to retry (5xx, 409 sale-not-started with `Retry-After`) is not kept. Kept 24 hours. */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1292,7 +1292,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A unique key per operation (a UUID, say), optionally quoted as a structured-field string. A retry with the same key and body gets the first response again with `Idempotent-Replayed: true` and changes nothing; another body is 422, a retry while the first is still running is 409. Kept 24 hours. */
+                /** @description A unique key per operation (a UUID, say), optionally quoted as a structured-field string. A retry with the same key and body gets the first response again with `Idempotent-Replayed: true` and changes nothing; another body is 422, a retry while the first is still running is 409. An answer that says when to retry (5xx, 409 sale-not-started with `Retry-After`) is not kept. Kept 24 hours. */
                 "idempotency-key"?: string;
             };
             path?: never;

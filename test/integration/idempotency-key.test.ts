@@ -11,10 +11,12 @@ const heldUnits = async (svc: TestService, productId: number) => {
   return rows[0]!.holds;
 };
 
+const ADMIN_TOKEN = 'idempotency-admin-token-0123456789';
+
 describe('Idempotency-Key on POST /api/holds and POST /api/orders', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await TestService.start({ worker: 'none' });
+    svc = await TestService.start({ worker: 'none', env: { ADMIN_TOKEN } });
   });
   afterAll(() => svc.close());
 
@@ -111,6 +113,42 @@ describe('Idempotency-Key on POST /api/holds and POST /api/orders', () => {
     expect(again.status).toBe(409);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(first.body);
+  });
+
+  it('a hold refused with Retry-After (sale not started) is not kept: the same key retried after the start gets the hold', async () => {
+    const { rows } = await svc.rt.pool.query<{ starts: Date }>(`select now() + interval '2 seconds' as starts`);
+    const created = await svc.post(
+      '/api/admin/products',
+      { name: 'drop', price: 10, stock: 5, sale_starts_at: rows[0]!.starts.toISOString() },
+      { authorization: `Bearer ${ADMIN_TOKEN}` },
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const productId = created.body.id as number;
+    const key = randomUUID();
+    const hold = () => svc.post('/api/holds', { product_id: productId, quantity: 2 }, { 'idempotency-key': key });
+
+    const early = await hold();
+    expect(early.status).toBe(409);
+    expect(early.body.type).toBe('/problems/sale-not-started');
+    const retryAfter = Number(early.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    // Still early: judged again, not replayed.
+    const stillEarly = await hold();
+    expect(stillEarly.status).toBe(409);
+    expect(stillEarly.headers['idempotent-replayed']).toBeUndefined();
+
+    // The buyer waits as told (plus the clock margin) and retries with the same key.
+    await new Promise((r) => setTimeout(r, retryAfter * 1_000 + 200));
+    const placed = await hold();
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    expect(placed.headers['idempotent-replayed']).toBeUndefined();
+    const replayed = await hold();
+    expect(replayed.status).toBe(201);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.body).toEqual(placed.body);
+    expect(await heldUnits(svc, productId)).toBe(1);
+    expect(await svc.dbAvailable(productId)).toBe(3);
+    await svc.expectInvariants([productId]);
   });
 
   it('orders: a retried POST /api/orders replays the 201 of the first and creates one order', async () => {

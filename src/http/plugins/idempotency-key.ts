@@ -23,7 +23,8 @@ export const IdempotencyKeyHeaders = Type.Object(
         description:
           'A unique key per operation (a UUID, say), optionally quoted as a structured-field string. A retry ' +
           'with the same key and body gets the first response again with `Idempotent-Replayed: true` and ' +
-          'changes nothing; another body is 422, a retry while the first is still running is 409. Kept ' +
+          'changes nothing; another body is 422, a retry while the first is still running is 409. An answer ' +
+          'that says when to retry (5xx, 409 sale-not-started with `Retry-After`) is not kept. Kept ' +
           `${IDEMPOTENCY_RETENTION_TEXT}.`,
       }),
     ),
@@ -105,8 +106,9 @@ async function recordResponse(request: FastifyRequest, reply: FastifyReply, payl
   claims.delete(request);
   const store = request.server.flashsale.guards.requestIdempotency;
   try {
-    // A 5xx says nothing final about the operation: the key is freed so a retry runs again.
-    if (reply.statusCode >= 500 || typeof payload !== 'string') {
+    // A 5xx says nothing final about the operation, and an answer with Retry-After (a sale not
+    // started yet) asks for the retry itself: the key is freed so that the retry runs again.
+    if (reply.statusCode >= 500 || reply.getHeader('retry-after') !== undefined || typeof payload !== 'string') {
       await store.release(claim.storageKey, claim.token);
       return payload;
     }
