@@ -1,9 +1,7 @@
 -- The sweeper of unpaid orders: claims up to $1 orders still `created` past their payment deadline
 -- (skipping rows another transaction holds, such as a webhook deciding the same order, so replicas
--- never wait for each other), cancels them and gives every line's stock back: one update per
--- product, the products locked in id order first (return_stock, migration 003), one
--- 'order_cancelled' movement per line, each with the available stock and version its own step
--- would have had.
+-- never wait for each other), cancels them and gives every line's stock back through return_lines
+-- (migration 009: products locked in id order, one 'order_cancelled' movement per line).
 -- $1 batch size
 -- Returns one row per line of each cancelled order: order id, product id, the product's available
 -- stock and version after the statement, payment_due_at and cancelled_at.
@@ -20,23 +18,10 @@ with due as (
    where orders.id = due.id and orders.payment_status = 'created'
   returning orders.id, orders.payment_due_at, orders.updated_at
 ), l as (
-  select ol.order_id, ol.product_id, ol.quantity,
-         row_number() over w as step,
-         sum(ol.quantity) over w as returned_so_far
+  select array_agg(ol.order_id) as orders, array_agg(ol.product_id) as products, array_agg(ol.quantity) as quantities
     from order_lines ol join o on ol.order_id = o.id
-  window w as (partition by ol.product_id order by ol.order_id rows unbounded preceding)
-), returned as (
-  select product_id, sum(quantity)::int as quantity, count(*)::int as n from l group by product_id
-), p as (
-  select r.product_id as id, r.available, r.version, r.quantity, r.n
-    from return_stock((select array_agg(product_id order by product_id) from returned),
-                      (select array_agg(quantity order by product_id) from returned),
-                      (select array_agg(n order by product_id) from returned)) r
-), m as (
-  insert into stock_movements (product_id, delta, reason, order_id, available_after, version)
-  select l.product_id, l.quantity, 'order_cancelled', l.order_id,
-         p.available - p.quantity + l.returned_so_far, p.version - p.n + l.step
-    from l join p on p.id = l.product_id
+), r as (
+  select r.* from l cross join return_lines('order_cancelled', null, l.orders, l.products, l.quantities) r
 )
-select o.id, l.product_id, p.available, p.version, o.payment_due_at, o.updated_at as cancelled_at
-  from o join l on l.order_id = o.id join p on p.id = l.product_id
+select o.id, r.product_id, r.available, r.version, o.payment_due_at, o.updated_at as cancelled_at
+  from o join r on r.order_id = o.id

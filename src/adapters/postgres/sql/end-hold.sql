@@ -1,7 +1,7 @@
 -- Ends an active hold by expiring or releasing it, and gives every line's quantity back to its
--- product, with one stock movement per line. Conditional on the hold still being active and on the
+-- product through return_lines (migration 009: products locked in id order, one 'hold_expired' or
+-- 'hold_released' movement per line). Conditional on the hold still being active and on the
 -- database clock, so running it twice, or concurrently with an order for the same hold, is harmless.
--- The products are locked in id order before any of them is updated (return_stock, migration 003).
 -- $1 hold id, $2 new status ('expired' | 'released'), $3 ended_by ('job' | 'sweeper' | 'request' | 'client')
 -- An expiry needs expires_at <= now; a release needs expires_at > now (an overdue hold expires).
 -- Returns one row per line (product id, its new available stock and version, expires_at, ended_at),
@@ -14,18 +14,13 @@ with h as (
               else expires_at > clock_timestamp() end
   returning id, expires_at, ended_at
 ), l as (
-  select hl.hold_id, hl.product_id, hl.quantity from hold_lines hl join h on hl.hold_id = h.id
-), p as (
-  select r.product_id as id, r.available, r.version
-    from return_stock((select array_agg(product_id order by product_id) from l),
-                      (select array_agg(quantity order by product_id) from l),
-                      (select array_agg(1 order by product_id) from l)) r
-), m as (
-  insert into stock_movements (product_id, delta, reason, hold_id, available_after, version)
-  select p.id, l.quantity, case when $2::text = 'expired' then 'hold_expired' else 'hold_released' end,
-         l.hold_id, p.available, p.version
-    from l join p on p.id = l.product_id
+  select array_agg(hl.hold_id) as holds, array_agg(hl.product_id) as products, array_agg(hl.quantity) as quantities
+    from hold_lines hl join h on hl.hold_id = h.id
+), r as (
+  select r.*
+    from l cross join return_lines(case when $2::text = 'expired' then 'hold_expired' else 'hold_released' end,
+                                   l.holds, null, l.products, l.quantities) r
 )
-select p.id as product_id, p.available, p.version, h.expires_at, h.ended_at
-  from h cross join p
- order by p.id
+select r.product_id, r.available, r.version, h.expires_at, h.ended_at
+  from h join r on r.hold_id = h.id
+ order by r.product_id
