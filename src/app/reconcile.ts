@@ -1,6 +1,6 @@
-import { readCustomersPastLimit, readStock, readStockFigures } from '../adapters/postgres/products.ts';
+import { readCustomersPastLimit, readOverduePastGrace, readStock, readStockFigures } from '../adapters/postgres/products.ts';
 import { withTransaction } from '../adapters/postgres/db.ts';
-import { checkCustomerUnits, checkStockFigures, type StockFigures, type Violation } from '../domain/invariants.ts';
+import { checkCustomerUnits, checkOverdue, checkStockFigures, type StockFigures, type Violation } from '../domain/invariants.ts';
 import type { AppContext, StockSnapshot } from './ports.ts';
 
 export interface ReconcileReport {
@@ -30,17 +30,26 @@ export interface InvariantReport {
   violations: Violation[];
 }
 
+/** How late a hold or an order may end before `check` calls it a violation, unless told otherwise. */
+export const OVERDUE_GRACE_SECONDS = 60;
+
 /**
- * Reads I1's numbers and the customers past a limit (I8) from one database snapshot, and the mirror
- * beside them (I2), and checks all three.
+ * Reads I1's numbers, the customers past a limit (I8) and what is overdue by more than the grace
+ * (I3, I9) from one database snapshot, and the mirror beside them (I2), and checks them all.
  */
 export async function checkInvariants(
   ctx: Pick<AppContext, 'pool' | 'mirror'>,
   ids: number[] | null = null,
+  graceSeconds = OVERDUE_GRACE_SECONDS,
 ): Promise<InvariantReport> {
-  const [rows, pastLimit] = await withTransaction(
+  const [rows, pastLimit, overdue] = await withTransaction(
     ctx.pool,
-    async (tx) => [await readStockFigures(tx, ids), await readCustomersPastLimit(tx, ids)] as const,
+    async (tx) =>
+      [
+        await readStockFigures(tx, ids),
+        await readCustomersPastLimit(tx, ids),
+        await readOverduePastGrace(tx, ids, graceSeconds),
+      ] as const,
     { isolation: 'repeatable read' },
   );
   const figures: StockFigures[] = [];
@@ -62,5 +71,14 @@ export async function checkInvariants(
       maxPerCustomer: c.max_per_customer,
     }),
   );
-  return { figures, violations: [...figures.flatMap(checkStockFigures), ...fairness] };
+  const late = overdue.flatMap((o) =>
+    checkOverdue({
+      invariant: o.invariant,
+      productId: o.product_id,
+      late: o.late,
+      oldestSeconds: o.oldest_seconds,
+      graceSeconds,
+    }),
+  );
+  return { figures, violations: [...figures.flatMap(checkStockFigures), ...fairness, ...late] };
 }

@@ -1,6 +1,6 @@
 /**
- * The stock equation of invariant I1, the mirror equality of I2 and the limits per customer of I8,
- * as pure checks over numbers read elsewhere. `flashsale check` and the tests use the same functions.
+ * The stock equation of invariant I1, the mirror equality of I2, the limits per customer of I8 and
+ * the deadlines of I3 and I9, as pure checks over numbers read elsewhere. `flashsale check` and the tests use the same functions.
  */
 export interface StockFigures {
   productId: number;
@@ -13,7 +13,7 @@ export interface StockFigures {
 
 export interface Violation {
   productId: number;
-  invariant: 'I1' | 'I2' | 'I8';
+  invariant: 'I1' | 'I2' | 'I3' | 'I8' | 'I9';
   message: string;
 }
 
@@ -56,6 +56,28 @@ export function checkCustomerUnits(c: CustomerUnits): Violation[] {
       productId: c.productId,
       invariant: 'I8',
       message: `customer ${c.customerId} has ${c.units}, the limit per customer is ${c.maxPerCustomer}`,
+    },
+  ];
+}
+
+/** Holds still active (I3) or orders still created (I9) well past their deadline, per product. */
+export interface Overdue {
+  invariant: 'I3' | 'I9';
+  productId: number;
+  late: number;
+  oldestSeconds: number;
+  graceSeconds: number;
+}
+
+/** I3 and I9: whatever passed its deadline by more than the grace has ended; nothing is ending these. */
+export function checkOverdue(o: Overdue): Violation[] {
+  if (o.late === 0) return [];
+  const what = o.invariant === 'I3' ? `active hold(s) past their expires_at` : `order(s) still created past their payment_due_at`;
+  return [
+    {
+      productId: o.productId,
+      invariant: o.invariant,
+      message: `${o.late} ${what} by more than ${o.graceSeconds} s (the oldest by ${o.oldestSeconds} s): no expiry job or sweeper is ending them`,
     },
   ];
 }

@@ -109,4 +109,50 @@ describe('flashsale migrate, seed, check and reconcile as processes', () => {
     await pool.query('update products set max_per_customer = 4 where id = 4');
     expect((await runCli(['check'], env)).code).toBe(0);
   });
+
+  it('check exits 1 when a hold (I3) or an order (I9) is long past its deadline and nothing ended it', async () => {
+    // As if no worker or sweeper had run for ten minutes: a hold of 2 on product 1 that expired
+    // then, and an order of 3 on product 2 whose payment was due then (its hold confirmed). Both
+    // took their stock properly, so I1 holds.
+    await pool.query(`
+      with h as (
+        insert into holds (id, expires_at, created_at)
+        values (gen_random_uuid(), now() - interval '10 minutes', now() - interval '15 minutes') returning id
+      )
+      insert into hold_lines (hold_id, product_id, line_no, quantity) select id, 1, 1, 2 from h;
+      with h as (
+        insert into holds (id, status, expires_at, ended_at, ended_by, created_at)
+        values (gen_random_uuid(), 'confirmed', now() - interval '14 minutes', now() - interval '14 minutes', 'order',
+                now() - interval '15 minutes') returning id
+      ), h_lines as (
+        insert into hold_lines (hold_id, product_id, line_no, quantity) select id, 2, 1, 3 from h
+      ), o as (
+        insert into orders (hold_id, amount, currency, payment_due_at, created_at)
+        select id, 30, 'USD', now() - interval '10 minutes', now() - interval '14 minutes' from h returning id
+      )
+      insert into order_lines (order_id, product_id, line_no, quantity, unit_price, amount) select id, 2, 1, 3, 10, 30 from o;
+      update products set available = available - 2, version = version + 1 where id = 1;
+      update products set available = available - 3, version = version + 1 where id = 2;`);
+    expect((await runCli(['reconcile'], env)).code).toBe(0);
+    const late = await runCli(['check'], env);
+    expect(late.code, late.stdout).toBe(1);
+    expect(late.stdout).toMatch(
+      /VIOLATION I3 product 1: 1 active hold\(s\) past their expires_at by more than 60 s \(the oldest by 6\d\d s\)/,
+    );
+    expect(late.stdout).toMatch(
+      /VIOLATION I9 product 2: 1 order\(s\) still created past their payment_due_at by more than 60 s \(the oldest by 6\d\d s\)/,
+    );
+    expect(late.stdout).toMatch(/2 violation\(s\)\./);
+
+    // The sweepers end them (as a worker would), and check is content again.
+    await pool.query(
+      `update holds set status = 'expired', ended_at = now(), ended_by = 'sweeper' where status = 'active' and expires_at < now()`,
+    );
+    await pool.query(`update products set available = available + 2, version = version + 1 where id = 1`);
+    await pool.query(`update orders set payment_status = 'cancelled', cancelled_by = 'sweeper' where payment_status = 'created'`);
+    await pool.query(`update products set available = available + 3, version = version + 1 where id = 2`);
+    expect((await runCli(['reconcile'], env)).code).toBe(0);
+    const ended = await runCli(['check'], env);
+    expect(ended.code, ended.stdout).toBe(0);
+  });
 });

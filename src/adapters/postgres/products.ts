@@ -14,6 +14,7 @@ const SQL = {
   adjust: sql('adjust-stock'),
   currencies: sql('product-currencies'),
   pastLimit: sql('customers-past-limit'),
+  overdue: sql('overdue-past-grace'),
 };
 
 export interface ProductRow {
@@ -89,6 +90,19 @@ export interface CustomerPastLimitRow {
 
 export async function readCustomersPastLimit(db: Db, ids: number[] | null = null): Promise<CustomerPastLimitRow[]> {
   const { rows } = await db.query<CustomerPastLimitRow>(SQL.pastLimit, [ids]);
+  return rows;
+}
+
+/** Active holds (I3) or created orders (I9) of a product past their deadline by more than a grace. */
+export interface OverdueRow {
+  invariant: 'I3' | 'I9';
+  product_id: number;
+  late: number;
+  oldest_seconds: number;
+}
+
+export async function readOverduePastGrace(db: Db, ids: number[] | null, graceSeconds: number): Promise<OverdueRow[]> {
+  const { rows } = await db.query<OverdueRow>(SQL.overdue, [ids, graceSeconds]);
   return rows;
 }
 
