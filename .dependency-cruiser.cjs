@@ -2,7 +2,9 @@
  * The layering rule of decision 13, checked on every import (`npm run depcheck`, run in CI):
  *
  *   domain   pure rules; imports nothing outside src/domain, no package at all
- *   app      use cases; speak SQL through adapters/postgres, everything else through app/ports.ts
+ *   contract the API's representations as TypeBox schemas; domain and typebox only (decision 25)
+ *   app      use cases; speak SQL through adapters/postgres, everything else through app/ports.ts;
+ *            take their view types from contract (type-only)
  *   adapters implement ports; only the expiry workers (driving adapters) call use cases
  *   http     Fastify shell; calls use cases, never an adapter
  *   cli, runtime.ts, worker.ts   composition: may import anything in src
@@ -25,6 +27,22 @@ module.exports = {
       comment: 'src/domain holds the rules only: no package, no other layer, no Node API that does I/O.',
       from: { path: '^src/domain/' },
       to: { pathNot: ['^src/domain/'] },
+    },
+    {
+      name: 'contract-is-schemas-only',
+      severity: 'error',
+      comment:
+        'src/contract is what the API shows, written once as TypeBox schemas: the routes validate and document with it, the use cases take their view types from it. It knows the domain and typebox, nothing else (decision 25).',
+      from: { path: '^src/contract/' },
+      to: { pathNot: ['^src/contract/', '^src/domain/', '^node_modules/typebox/'] },
+    },
+    {
+      name: 'app-takes-only-types-from-the-contract',
+      severity: 'error',
+      comment:
+        'Use cases build their views to the types of the contract (Static<>), so a view cannot drift from its schema; they validate nothing, so no schema is loaded by them at run time (decision 25).',
+      from: { path: '^src/app/' },
+      to: { path: '^src/contract/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'app-without-http',
@@ -61,7 +79,7 @@ module.exports = {
       comment:
         'An adapter knows the port it implements (app/ports.ts, http/ports.ts) and nothing else of the layers above; only the expiry workers call a use case.',
       from: { path: '^src/adapters/', pathNot: '^src/adapters/expiry/[^/]*-worker\\.ts$' },
-      to: { path: ['^src/app/', '^src/http/'], pathNot: ['^src/app/ports\\.ts$', '^src/http/ports\\.ts$'] },
+      to: { path: ['^src/app/', '^src/http/', '^src/contract/'], pathNot: ['^src/app/ports\\.ts$', '^src/http/ports\\.ts$'] },
     },
     {
       name: 'adapters-below-composition',

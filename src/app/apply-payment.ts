@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { OrderView } from '../contract/orders.ts';
+import type { PendingPaymentView } from '../contract/payments.ts';
 import { withTransaction, type Tx } from '../adapters/postgres/db.ts';
 import {
   cancelUnpaidOrder,
@@ -21,7 +23,7 @@ import { decidePayment, paymentDeadlineJobId, type PaymentEventOutcome, type Pay
 import { cancelLagMs } from './expiry/cancel-unpaid-orders.ts';
 import { snapshotOf, syncMirror } from './mirror-sync.ts';
 import type { AppContext, StockSnapshot, StoredResponse } from './ports.ts';
-import { orderView, type OrderView } from './views.ts';
+import { orderView } from './views.ts';
 import { present } from '../domain/present.ts';
 
 export const IDEMPOTENCY_TTL_SECONDS = IDEMPOTENCY_RETENTION_SECONDS;
@@ -30,13 +32,6 @@ export interface PaymentInput {
   orderId: number;
   paymentStatus: PaymentOutcome;
   idempotencyKey: string;
-}
-
-export interface PendingPaymentView {
-  order_id: number;
-  payment_status: PaymentOutcome;
-  outcome: 'pending';
-  detail: string;
 }
 
 export interface PaymentResult {

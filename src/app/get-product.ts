@@ -1,9 +1,10 @@
 import { findProduct, readStock } from '../adapters/postgres/products.ts';
+import type { ProductView } from '../contract/products.ts';
 import { productNotFound } from '../domain/errors.ts';
 import type { SaleRules } from '../domain/fair-sale.ts';
 import { syncMirror } from './mirror-sync.ts';
 import type { AppContext, SaleRulesSource } from './ports.ts';
-import { productView, type ProductDetails, type ProductView } from './views.ts';
+import { productView, type ProductDetails } from './views.ts';
 
 type Catalog = ProductDetails;
 

@@ -1,12 +1,15 @@
 import { listHoldRows, listMovementRows, listOrderRows, listProductRows, type Page } from '../adapters/postgres/listings.ts';
 import { holdOf } from '../adapters/postgres/holds.ts';
 import { findProduct } from '../adapters/postgres/products.ts';
+import type { AdminHoldView } from '../contract/holds.ts';
+import type { OrderView } from '../contract/orders.ts';
+import type { ProductView } from '../contract/products.ts';
+import type { MovementView } from '../contract/stock.ts';
 import { productNotFound } from '../domain/errors.ts';
-import type { HoldEndedBy, HoldStatus } from '../domain/hold.ts';
+import type { HoldStatus } from '../domain/hold.ts';
 import type { PaymentStatus } from '../domain/order.ts';
-import type { MovementReason } from '../domain/stock.ts';
 import type { AppContext } from './ports.ts';
-import { holdView, orderView, productView, type HoldView, type OrderView, type ProductView } from './views.ts';
+import { holdView, orderView, productView } from './views.ts';
 
 /** A page of a list: its items, and the offset of the next page, or null on the last one. */
 export interface PageOf<T> {
@@ -38,19 +41,6 @@ export const listProducts = (ctx: Ctx, page: Page): Promise<PageOf<ProductView>>
     (r) => productView(r, r.available),
   );
 
-export interface MovementView {
-  id: number;
-  product_id: number;
-  delta: number;
-  reason: MovementReason;
-  note: string | null;
-  hold_id: string | null;
-  order_id: number | null;
-  available_after: number;
-  version: number;
-  created_at: string;
-}
-
 /** A product's audit trail, newest first. */
 export async function listMovements(ctx: Ctx, productId: number, page: Page): Promise<PageOf<MovementView>> {
   if (!(await findProduct(ctx.pool, productId))) throw productNotFound(productId);
@@ -71,8 +61,6 @@ export async function listMovements(ctx: Ctx, productId: number, page: Page): Pr
     }),
   );
 }
-
-export type AdminHoldView = HoldView & { ended_by: HoldEndedBy | null };
 
 export const listHolds = (
   ctx: Ctx,

@@ -5,6 +5,8 @@ import {
   updateProductRow,
   type SaleSettings,
 } from '../adapters/postgres/products.ts';
+import type { ProductView } from '../contract/products.ts';
+import type { StockAdjustmentView } from '../contract/stock.ts';
 import { DomainError, ErrorCode, productNotFound } from '../domain/errors.ts';
 import { invalidSaleWindow, saleWindowRefusal } from '../domain/fair-sale.ts';
 import { priceRefusal } from '../domain/money.ts';
@@ -12,22 +14,13 @@ import { adjustmentRefusal, MAX_TOTAL_STOCK } from '../domain/stock.ts';
 import type { ProductCatalog } from './get-product.ts';
 import { syncMirror } from './mirror-sync.ts';
 import type { AppContext } from './ports.ts';
-import { productView, type ProductView } from './views.ts';
+import { productView } from './views.ts';
 
 /**
  * What the operator's product use cases need: the context, the product details cache and the
  * currency of products created without one (CURRENCY).
  */
 export type AdminContext = Pick<AppContext, 'pool' | 'mirror' | 'log'> & { catalog: ProductCatalog; currency: string };
-
-export interface StockAdjustmentView {
-  movement_id: number;
-  product_id: number;
-  delta: number;
-  reason: string;
-  available_after: number;
-  product: ProductView;
-}
 
 /** The fair-sale fields of the admin API's bodies: absent keeps (or leaves unset), null clears. */
 export interface SaleFields {

@@ -1,39 +1,16 @@
 import type { OrderRow } from '../adapters/postgres/orders.ts';
 import type { ProductRow } from '../adapters/postgres/products.ts';
-import type { Hold, HoldStatus } from '../domain/hold.ts';
-import type { PaymentStatus } from '../domain/order.ts';
+import type { HoldView } from '../contract/holds.ts';
+import type { OrderView } from '../contract/orders.ts';
+import type { ProductView } from '../contract/products.ts';
+import type { Hold } from '../domain/hold.ts';
 
 /**
- * The public representations of orders, holds and products. They live here rather than in the
- * HTTP layer because webhook responses are stored and replayed byte for byte.
+ * The public representations of orders, holds and products, built from the database's rows and
+ * the domain's holds. They are made here rather than in the HTTP layer because webhook responses
+ * are stored and replayed byte for byte; their types are the contract's schemas (`Static<>`), so
+ * a field the schema does not have, or lacks, fails to compile.
  */
-/** A line of an order: the unit price taken when the order was created, and quantity times it. */
-export interface OrderLineView {
-  product_id: number;
-  quantity: number;
-  unit_price: number;
-  amount: number;
-}
-
-export interface OrderView {
-  order_id: number;
-  hold_id: string;
-  /** The customer of the hold it was made from, or null. */
-  customer_id: string | null;
-  /** Only on one-line orders, as before carts existed. */
-  product_id?: number;
-  quantity?: number;
-  items: OrderLineView[];
-  amount: number;
-  currency: string;
-  payment_status: PaymentStatus;
-  /** When the order must be paid by; null for an order made without a deadline. */
-  payment_due_at: string | null;
-  /** A payment arrived after the order was cancelled: the buyer is owed a refund. */
-  refund_due: boolean;
-  created_at: string;
-  updated_at: string;
-}
 
 /** A one-line hold or order also shows its line at the top level, so older clients see no change. */
 const topLevelLine = ([only, ...rest]: readonly { product_id: number; quantity: number }[]) =>
@@ -59,24 +36,6 @@ export const orderView = (o: OrderRow): OrderView => ({
   updated_at: o.updated_at.toISOString(),
 });
 
-export interface HoldLineView {
-  product_id: number;
-  quantity: number;
-}
-
-export interface HoldView {
-  hold_id: string;
-  customer_id: string | null;
-  /** Only on one-line holds, as before carts existed. */
-  product_id?: number;
-  quantity?: number;
-  items: HoldLineView[];
-  status: HoldStatus;
-  expires_at: string;
-  created_at: string;
-  ended_at: string | null;
-}
-
 export const holdView = (h: Hold): HoldView => {
   const items = h.lines.map((l) => ({ product_id: l.productId, quantity: l.quantity }));
   return {
@@ -90,18 +49,6 @@ export const holdView = (h: Hold): HoldView => {
     ended_at: h.endedAt?.toISOString() ?? null,
   };
 };
-
-export interface ProductView {
-  id: number;
-  name: string;
-  price: number;
-  currency: string;
-  available_stock: number;
-  total_stock: number;
-  max_per_customer: number | null;
-  sale_starts_at: string | null;
-  sale_ends_at: string | null;
-}
 
 /** The columns a product's view needs. */
 export type ProductDetails = Pick<

@@ -1,11 +1,11 @@
 import { Type } from 'typebox';
 import { MAX_TOTAL_STOCK } from '../../domain/stock.ts';
 import { MAX_PRICE } from '../../domain/money.ts';
-import { HOLD_ENDERS } from '../../domain/statuses.ts';
-import { Currency, CustomerId, Id, OneOf, PageOf, PageQuery, Timestamp } from './common.ts';
-import { Hold, HOLD_EXAMPLE } from './holds.ts';
-import { Order, ORDER_EXAMPLE, PaymentStatus } from './orders.ts';
-import { MaxPerCustomer, Product, PRODUCT_EXAMPLE, SaleEndsAt, SaleStartsAt } from './products.ts';
+import { Currency, CustomerId, Id } from '../../contract/common.ts';
+import { Hold } from '../../contract/holds.ts';
+import { PaymentStatus } from '../../contract/orders.ts';
+import { MaxPerCustomer, SaleEndsAt, SaleStartsAt } from '../../contract/products.ts';
+import { PageQuery } from './common.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Shown to buyers.' });
 const Price = Type.Number({
@@ -69,78 +69,6 @@ export const StockAdjustmentBody = Type.Object(
   { additionalProperties: false, examples: [{ delta: 50, reason: 'restock from warehouse' }] },
 );
 
-export const StockAdjustment = Type.Object(
-  {
-    movement_id: Type.Integer(),
-    product_id: Type.Integer(),
-    delta: Type.Integer(),
-    reason: Type.String(),
-    available_after: Type.Integer(),
-    product: Product,
-  },
-  {
-    examples: [
-      {
-        movement_id: 7,
-        product_id: 1,
-        delta: 50,
-        reason: 'restock from warehouse',
-        available_after: 150,
-        product: { ...PRODUCT_EXAMPLE, available_stock: 150, total_stock: 150 },
-      },
-    ],
-  },
-);
-
-const MOVEMENT_EXAMPLE = {
-  id: 7,
-  product_id: 1,
-  delta: 50,
-  reason: 'adjustment' as const,
-  note: 'restock from warehouse',
-  hold_id: null,
-  order_id: null,
-  available_after: 150,
-  version: 12,
-  created_at: '2026-12-01T12:00:00.000Z',
-};
-
-export const Movement = Type.Object(
-  {
-    id: Type.Integer(),
-    product_id: Type.Integer(),
-    delta: Type.Integer({ description: 'Change of available stock: negative when units left it.' }),
-    reason: Type.Union([
-      Type.Literal('initial'),
-      Type.Literal('hold'),
-      Type.Literal('hold_released'),
-      Type.Literal('hold_expired'),
-      Type.Literal('payment_failed'),
-      Type.Literal('order_cancelled'),
-      Type.Literal('adjustment'),
-    ]),
-    note: Type.Union([Type.String(), Type.Null()], { description: "The operator's reason of an adjustment." }),
-    hold_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
-    order_id: Type.Union([Type.Integer(), Type.Null()]),
-    available_after: Type.Integer(),
-    version: Type.Integer(),
-    created_at: Timestamp,
-  },
-  { examples: [MOVEMENT_EXAMPLE] },
-);
-
-const ADMIN_HOLD_EXAMPLE = { ...HOLD_EXAMPLE, ended_by: null };
-
-export const AdminHold = Type.Object(
-  {
-    ...Hold.properties,
-    ended_by: Type.Union([...OneOf(HOLD_ENDERS).anyOf, Type.Null()], {
-      description: 'What ended the hold: an order, the client, the expiry job, the sweeper or a request.',
-    }),
-  },
-  { examples: [ADMIN_HOLD_EXAMPLE] },
-);
-
 export const HoldListQuery = Type.Object({
   ...PageQuery.properties,
   status: Type.Optional(Hold.properties.status),
@@ -154,8 +82,3 @@ export const OrderListQuery = Type.Object({
   product_id: Type.Optional(Id),
   customer_id: Type.Optional(CustomerId),
 });
-
-export const MovementPage = PageOf(Movement, MOVEMENT_EXAMPLE);
-export const HoldPage = PageOf(AdminHold, ADMIN_HOLD_EXAMPLE);
-export const OrderPage = PageOf(Order, ORDER_EXAMPLE);
-export { Order };

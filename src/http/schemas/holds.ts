@@ -1,13 +1,7 @@
 import { Type } from 'typebox';
 import { MAX_CART_LINES } from '../../domain/cart.ts';
-import { HOLD_STATUSES } from '../../domain/statuses.ts';
-import { CustomerId, CustomerIdOrNull, Id, OneOf, Timestamp } from './common.ts';
-
-export const MAX_HOLD_QUANTITY = 1_000_000;
-
-const Quantity = Type.Integer({ minimum: 1, maximum: MAX_HOLD_QUANTITY, description: 'Units to reserve.' });
-
-export const HoldLine = Type.Object({ product_id: Id, quantity: Quantity });
+import { CustomerId, Id } from '../../contract/common.ts';
+import { HoldLine, HoldQuantity } from '../../contract/holds.ts';
 
 const HoldCustomer = Type.Optional({
   ...CustomerId,
@@ -20,7 +14,7 @@ const HoldCustomer = Type.Optional({
 export const PlaceHoldBody = Type.Union(
   [
     Type.Object(
-      { product_id: Id, quantity: Quantity, customer_id: HoldCustomer },
+      { product_id: Id, quantity: HoldQuantity, customer_id: HoldCustomer },
       {
         not: { properties: { items: {} }, required: ['items'] },
         title: 'One product',
@@ -66,30 +60,3 @@ export const PlaceHoldBody = Type.Union(
 export const HoldParams = Type.Object({
   hold_id: Type.String({ minLength: 1, maxLength: 64, description: 'The hold id (a UUID).' }),
 });
-
-export const HOLD_EXAMPLE = {
-  hold_id: '6f1c2b4e-8d1a-4f0e-9c3b-5a7d2e9f1b30',
-  customer_id: 'cus_8Hq2',
-  product_id: 1,
-  quantity: 2,
-  items: [{ product_id: 1, quantity: 2 }],
-  status: 'active' as const,
-  expires_at: '2026-12-01T12:02:00.000Z',
-  created_at: '2026-12-01T12:00:00.000Z',
-  ended_at: null,
-};
-
-export const Hold = Type.Object(
-  {
-    hold_id: Type.String({ format: 'uuid' }),
-    customer_id: CustomerIdOrNull,
-    product_id: Type.Optional(Type.Integer({ description: 'One-line holds only: the product of their line.' })),
-    quantity: Type.Optional(Type.Integer({ description: 'One-line holds only: the quantity of their line.' })),
-    items: Type.Array(HoldLine, { description: 'The lines, in the order they were asked for.' }),
-    status: OneOf(HOLD_STATUSES),
-    expires_at: Timestamp,
-    created_at: Timestamp,
-    ended_at: Type.Union([Timestamp, Type.Null()]),
-  },
-  { examples: [HOLD_EXAMPLE] },
-);

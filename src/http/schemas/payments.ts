@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Id } from './common.ts';
+import { Id } from '../../contract/common.ts';
 
 export const PaymentWebhookBody = Type.Object(
   {
@@ -14,23 +14,4 @@ export const PaymentWebhookBody = Type.Object(
     }),
   },
   { examples: [{ order_id: 1, payment_status: 'paid', idempotency_key: 'evt_2Jc8s0Q1' }] },
-);
-
-export const PendingPayment = Type.Object(
-  {
-    order_id: Type.Integer(),
-    payment_status: Type.Union([Type.Literal('paid'), Type.Literal('failed')]),
-    outcome: Type.Literal('pending'),
-    detail: Type.String(),
-  },
-  {
-    examples: [
-      {
-        order_id: 42,
-        payment_status: 'paid',
-        outcome: 'pending',
-        detail: 'Order 42 does not exist yet; the event is kept and applied when it is created.',
-      },
-    ],
-  },
 );

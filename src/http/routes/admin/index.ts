@@ -3,19 +3,13 @@ import { DEFAULT_CURRENCY } from '../../../domain/money.ts';
 import { listHolds, listMovements, listOrders } from '../../../app/listings.ts';
 import { adjustStock, createProduct, updateProduct } from '../../../app/manage-products.ts';
 import { ADMIN_SECURITY, requireAdminToken } from '../../plugins/admin-auth.ts';
-import {
-  CreateProductBody,
-  HoldListQuery,
-  HoldPage,
-  MovementPage,
-  OrderListQuery,
-  OrderPage,
-  StockAdjustment,
-  StockAdjustmentBody,
-  UpdateProductBody,
-} from '../../schemas/admin.ts';
+import { HoldPage } from '../../../contract/holds.ts';
+import { OrderPage } from '../../../contract/orders.ts';
+import { Product } from '../../../contract/products.ts';
+import { MovementPage, StockAdjustment } from '../../../contract/stock.ts';
+import { CreateProductBody, HoldListQuery, OrderListQuery, StockAdjustmentBody, UpdateProductBody } from '../../schemas/admin.ts';
 import { PageQuery, problems } from '../../schemas/common.ts';
-import { Product, ProductParams } from '../../schemas/products.ts';
+import { ProductParams } from '../../schemas/products.ts';
 import type { FastifyRequest } from 'fastify';
 import { contextFor } from '../../request-context.ts';
 

@@ -6,7 +6,8 @@ import { holdView } from '../../../app/views.ts';
 import { holdNotFound } from '../../../domain/errors.ts';
 import { CUSTOMER_SECURITY, customerSource, resolveCustomer } from '../../plugins/customer-auth.ts';
 import { problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
-import { Hold, HoldParams, PlaceHoldBody } from '../../schemas/holds.ts';
+import { Hold } from '../../../contract/holds.ts';
+import { HoldParams, PlaceHoldBody } from '../../schemas/holds.ts';
 import { isUuid } from '../../uuid.ts';
 import { contextFor } from '../../request-context.ts';
 

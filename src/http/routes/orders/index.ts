@@ -4,7 +4,8 @@ import { getOrder } from '../../../app/get-order.ts';
 import { orderView } from '../../../app/views.ts';
 import { holdNotFound } from '../../../domain/errors.ts';
 import { problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
-import { CreateOrderBody, Order, OrderParams } from '../../schemas/orders.ts';
+import { Order } from '../../../contract/orders.ts';
+import { CreateOrderBody, OrderParams } from '../../schemas/orders.ts';
 import { isUuid } from '../../uuid.ts';
 import { contextFor } from '../../request-context.ts';
 

@@ -3,8 +3,9 @@ import { applyPayment } from '../../../app/apply-payment.ts';
 import { IDEMPOTENCY_RETENTION_TEXT } from '../../../domain/retention.ts';
 import { verifyWebhookSignature, WEBHOOK_SECURITY } from '../../plugins/webhook-signature.ts';
 import { problems } from '../../schemas/common.ts';
-import { Order } from '../../schemas/orders.ts';
-import { PaymentWebhookBody, PendingPayment } from '../../schemas/payments.ts';
+import { Order } from '../../../contract/orders.ts';
+import { PendingPayment } from '../../../contract/payments.ts';
+import { PaymentWebhookBody } from '../../schemas/payments.ts';
 import { contextFor } from '../../request-context.ts';
 
 const payments: FastifyPluginAsyncTypebox = async (app) => {

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listProducts } from '../../../app/listings.ts';
 import { getProduct } from '../../../app/get-product.ts';
 import { PageQuery, problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
-import { Product, ProductPage, ProductParams } from '../../schemas/products.ts';
+import { Product, ProductPage } from '../../../contract/products.ts';
+import { ProductParams } from '../../schemas/products.ts';
 import { contextFor } from '../../request-context.ts';
 
 const products: FastifyPluginAsyncTypebox = async (app) => {
