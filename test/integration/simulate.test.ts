@@ -17,6 +17,19 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
 
 const ADMIN_TOKEN = 'simulate-test-admin-token-0123456789';
 
+/** Options that make every buyer with a hold order it and pay. */
+const EVERYONE_PAYS = { order: 1, release: 0, pay: 1, fail: 0 };
+
+/** `{ buyers: 400, cartSize: '1:1' }` as `--buyers 400 --cart-size 1:1`. */
+const flags = (options: Record<string, string | number>): string[] =>
+  Object.entries(options).flatMap(([name, value]) => [
+    `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    String(value),
+  ]);
+
+/** The ids of the products a report names. */
+const productIds = (report: { products: { id: number }[] }): number[] => report.products.map((p) => p.id);
+
 describe('flashsale simulate', () => {
   let svc: TestService;
   beforeAll(async () => {
@@ -24,30 +37,33 @@ describe('flashsale simulate', () => {
   });
   afterAll(() => svc.close());
 
-  it('plays 400 buyers against 2 products of 40 units, sells out, and every invariant passes once holds settle', async () => {
-    const products = [await svc.createProduct(40), await svc.createProduct(40)];
-    const { code, stdout, stderr } = await runCli(
-      [
-        'simulate',
-        '--url',
-        svc.url,
-        '--products',
-        products.join(','),
-        '--buyers',
-        '400',
-        '--concurrency',
-        '32',
-        '--quantities',
-        '1:3,2:1',
-        '--settle',
-        '15',
-        '--json',
-      ],
-      { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: svc.config.REDIS_PREFIX },
-    );
+  /**
+   * Runs `simulate --json` against the test service, with the database and Redis that `check` reads
+   * (and ADMIN_TOKEN when it must create products), and returns its report once it exited 0 with
+   * the verdict `pass`.
+   */
+  async function simulate(options: Record<string, string | number>, opts: { admin?: boolean } = {}) {
+    const { code, stdout, stderr } = await runCli(['simulate', '--url', svc.url, ...flags(options), '--json'], {
+      ...(opts.admin ? { ADMIN_TOKEN } : {}),
+      DATABASE_URL: TEST_DATABASE_URL,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: svc.config.REDIS_PREFIX,
+    });
     expect(code, stderr).toBe(0);
     const report = JSON.parse(stdout);
     expect(report.verdict).toBe('pass');
+    return report;
+  }
+
+  it('plays 400 buyers against 2 products of 40 units, sells out, and every invariant passes once holds settle', async () => {
+    const products = [await svc.createProduct(40), await svc.createProduct(40)];
+    const report = await simulate({
+      products: products.join(','),
+      buyers: 400,
+      concurrency: 32,
+      quantities: '1:3,2:1',
+      settle: 15,
+    });
     expect(report.checks.map((c: { ok: boolean }) => c.ok)).toEqual([true, true, true, true, true]);
     expect(report.sold_out_s).toBeGreaterThan(0);
     const o = report.outcomes;
@@ -68,34 +84,7 @@ describe('flashsale simulate', () => {
   });
 
   it('creates its products through the admin API with ADMIN_TOKEN and sells them out', async () => {
-    const { code, stdout, stderr } = await runCli(
-      [
-        'simulate',
-        '--url',
-        svc.url,
-        '--create',
-        '3',
-        '--stock',
-        '20',
-        '--buyers',
-        '200',
-        '--quantities',
-        '1',
-        '--order',
-        '1',
-        '--release',
-        '0',
-        '--pay',
-        '1',
-        '--fail',
-        '0',
-        '--json',
-      ],
-      { ADMIN_TOKEN, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: svc.config.REDIS_PREFIX },
-    );
-    expect(code, stderr).toBe(0);
-    const report = JSON.parse(stdout);
-    expect(report.verdict).toBe('pass');
+    const report = await simulate({ create: 3, stock: 20, buyers: 200, quantities: 1, ...EVERYONE_PAYS }, { admin: true });
     expect(report.products).toHaveLength(3);
     // Everyone who got a hold ordered and paid: exactly the 60 units on offer are sold.
     expect(
@@ -106,7 +95,7 @@ describe('flashsale simulate', () => {
       [20, 0],
     ]);
     expect(report.outcomes).toMatchObject({ holds_granted: 60, holds_refused_no_stock: 140, ordered: 60, paid: 60 });
-    const ids = report.products.map((p: { id: number }) => p.id);
+    const ids = productIds(report);
     const { rows } = await svc.rt.pool.query(
       `select count(*)::int as n from orders o join order_lines l on l.order_id = o.id
         where l.product_id = any($1) and o.payment_status = 'paid'`,
@@ -117,45 +106,15 @@ describe('flashsale simulate', () => {
   });
 
   it('--customers: 400 buyers as 20 customers on products limited to 2 each; nobody gets more, and it says the most', async () => {
-    const { code, stdout, stderr } = await runCli(
-      [
-        'simulate',
-        '--url',
-        svc.url,
-        '--create',
-        '2',
-        '--stock',
-        '100',
-        '--max-per-customer',
-        '2',
-        '--customers',
-        '20',
-        '--buyers',
-        '400',
-        '--concurrency',
-        '32',
-        '--quantities',
-        '1',
-        '--order',
-        '1',
-        '--release',
-        '0',
-        '--pay',
-        '1',
-        '--fail',
-        '0',
-        '--json',
-      ],
-      { ADMIN_TOKEN, DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: svc.config.REDIS_PREFIX },
+    const report = await simulate(
+      { create: 2, stock: 100, maxPerCustomer: 2, customers: 20, buyers: 400, concurrency: 32, quantities: 1, ...EVERYONE_PAYS },
+      { admin: true },
     );
-    expect(code, stderr).toBe(0);
-    const report = JSON.parse(stdout);
-    expect(report.verdict).toBe('pass');
     // 20 customers, 2 units each of each of 2 products: 80 units, whatever the interleaving.
     expect(report.outcomes).toMatchObject({ customers: 20, most_units_per_customer: 2, holds_granted: 80, paid: 80 });
     expect(report.outcomes.holds_granted + report.outcomes.holds_refused_by_rules).toBe(400);
     expect(report.checks.filter((c: { name: string }) => c.name.startsWith('limit per customer'))).toHaveLength(2);
-    const ids = report.products.map((p: { id: number }) => p.id);
+    const ids = productIds(report);
     const { rows } = await svc.rt.pool.query(
       `select count(distinct o.customer_id)::int as customers, max(n)::int as most from (
          select o.customer_id, l.product_id, sum(l.quantity) as n from orders o join order_lines l on l.order_id = o.id
@@ -174,28 +133,13 @@ describe('flashsale simulate', () => {
 
   it('--cart-size mixes carts of 1-3 distinct products: all or nothing, and every invariant passes', async () => {
     const products = [await svc.createProduct(30), await svc.createProduct(30), await svc.createProduct(30)];
-    const { code, stdout, stderr } = await runCli(
-      [
-        'simulate',
-        '--url',
-        svc.url,
-        '--products',
-        products.join(','),
-        '--buyers',
-        '200',
-        '--concurrency',
-        '32',
-        '--cart-size',
-        '1:1,2:1,3:1',
-        '--settle',
-        '15',
-        '--json',
-      ],
-      { DATABASE_URL: TEST_DATABASE_URL, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: svc.config.REDIS_PREFIX },
-    );
-    expect(code, stderr).toBe(0);
-    const report = JSON.parse(stdout);
-    expect(report.verdict).toBe('pass');
+    const report = await simulate({
+      products: products.join(','),
+      buyers: 200,
+      concurrency: 32,
+      cartSize: '1:1,2:1,3:1',
+      settle: 15,
+    });
     expect(report.checks.map((c: { ok: boolean }) => c.ok)).toEqual([true, true, true, true, true, true]);
     const o = report.outcomes;
     expect(o.holds_granted + o.holds_refused_no_stock).toBe(200);

@@ -28,6 +28,24 @@ const problemSlug = (res: HttpResult): string => {
   return String(res.body.type).split('/').pop()!;
 };
 
+/** The answer has this status; the body is in the message when it does not. */
+const expectStatus = (res: HttpResult, status: number): void => {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+};
+
+/** The answer is a problem document of this status and type (its slug). */
+const expectProblem = (res: HttpResult, status: number, slug: string): void => {
+  expectStatus(res, status);
+  expect(problemSlug(res)).toBe(slug);
+};
+
+/** The hold, order or event a command's `pick` names: any index works while the list is not empty. */
+const picked = <T>(list: readonly T[], pick: number): T => list[pick % list.length]!;
+
+/** The provider's webhook for an order. */
+const postWebhook = (r: Real, orderId: number, status: 'paid' | 'failed', key: string): Promise<HttpResult> =>
+  r.svc.post('/api/payments/webhook', { order_id: orderId, payment_status: status, idempotency_key: key });
+
 /** A hold of one product (`{product_id, quantity}`) or a cart of distinct products (`{items}`), for a customer or none. */
 export class PlaceHold implements Cmd {
   readonly lines: ModelLine[];
@@ -50,19 +68,17 @@ export class PlaceHold implements Cmd {
     const res = await r.svc.post('/api/holds', customerId === null ? body : { ...body, customer_id: customerId });
     const refusal = m.refusal(this.lines, customerId);
     if (refusal === null) {
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expectStatus(res, 201);
       expect(res.body.items).toEqual(items);
       expect(res.body.customer_id).toBe(customerId);
       m.addHold(res.body.hold_id, this.lines, customerId);
     } else if (refusal.rule === 'insufficient-stock') {
-      expect(res.status, JSON.stringify(res.body)).toBe(409);
-      expect(problemSlug(res)).toBe('insufficient-stock');
+      expectProblem(res, 409, 'insufficient-stock');
       expect(res.body.lines).toEqual(
         refusal.shortfalls.map((s) => ({ product_id: r.productIds[s.product], requested: s.requested, available: s.available })),
       );
     } else {
-      expect(res.status, JSON.stringify(res.body)).toBe(refusal.rule === 'customer-required' ? 400 : 409);
-      expect(problemSlug(res)).toBe(refusal.rule);
+      expectProblem(res, refusal.rule === 'customer-required' ? 400 : 409, refusal.rule);
       expect(res.body.product_id).toBe(r.productIds[refusal.product]);
       if (refusal.rule === 'purchase-limit-exceeded') {
         expect(res.body).toMatchObject({ limit: refusal.limit, current: refusal.current, requested: refusal.requested });
@@ -96,7 +112,7 @@ export class SetRules implements Cmd {
       { max_per_customer: this.limit, ...times[this.window] },
       { authorization: `Bearer ${r.adminToken}` },
     );
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expectStatus(res, 200);
     expect(res.body.max_per_customer).toBe(this.limit);
     m.limits[this.product] = this.limit;
     m.windows[this.product] = this.window;
@@ -109,15 +125,14 @@ export class ReleaseHold implements Cmd {
   constructor(readonly pick: number) {}
   check = (m: Readonly<SaleModel>) => m.holds.length > 0;
   async run(m: SaleModel, r: Real) {
-    const h = m.holds[this.pick % m.holds.length]!;
+    const h = picked(m.holds, this.pick);
     const res = await r.svc.del(`/api/holds/${h.id}`);
     const want = m.release(h);
     if (want === 'released') {
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expectStatus(res, 200);
       expect(res.body.status).toBe('released');
     } else {
-      expect(res.status, JSON.stringify(res.body)).toBe(409);
-      expect(problemSlug(res)).toBe(want);
+      expectProblem(res, 409, want);
     }
     await r.agree(m);
   }
@@ -133,18 +148,17 @@ export class CreateOrder implements Cmd {
     const res = await r.svc.post('/api/orders', { hold_id: h.id });
     const want = m.order(h);
     if (want === 'created') {
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expectStatus(res, 201);
       m.addOrder(res.body.order_id, index);
     } else if (want === 'existing') {
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expectStatus(res, 200);
       expect(res.body.order_id).toBe(h.orderId);
       // Read again, as GET would: an overdue order is cancelled by it.
       const o = m.orders.find((x) => x.id === h.orderId)!;
       m.look(o);
       expect(res.body.payment_status).toBe(o.status);
     } else {
-      expect(res.status, JSON.stringify(res.body)).toBe(409);
-      expect(problemSlug(res)).toBe(want);
+      expectProblem(res, 409, want);
     }
     await r.agree(m);
   }
@@ -158,15 +172,11 @@ export class PaymentWebhook implements Cmd {
   ) {}
   check = (m: Readonly<SaleModel>) => m.orders.length > 0;
   async run(m: SaleModel, r: Real) {
-    const o = m.orders[this.pick % m.orders.length]!;
+    const o = picked(m.orders, this.pick);
     const key = randomUUID();
-    const res = await r.svc.post('/api/payments/webhook', {
-      order_id: o.id,
-      payment_status: this.reported,
-      idempotency_key: key,
-    });
+    const res = await postWebhook(r, o.id, this.reported, key);
     const event = m.pay(o, key, this.reported);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expectStatus(res, 200);
     expect(res.body.payment_status).toBe(event.answered);
     expect(res.body.refund_due).toBe(event.answeredRefundDue);
     expect(res.headers['idempotent-replayed']).toBeUndefined();
@@ -183,21 +193,16 @@ export class RepeatWebhook implements Cmd {
   ) {}
   check = (m: Readonly<SaleModel>) => m.events.length > 0;
   async run(m: SaleModel, r: Real) {
-    const e = m.events[this.pick % m.events.length]!;
+    const e = picked(m.events, this.pick);
     const reported = this.samePayload ? e.reported : e.reported === 'paid' ? 'failed' : 'paid';
-    const res = await r.svc.post('/api/payments/webhook', {
-      order_id: e.orderId,
-      payment_status: reported,
-      idempotency_key: e.key,
-    });
+    const res = await postWebhook(r, e.orderId, reported, e.key);
     if (this.samePayload) {
-      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expectStatus(res, 200);
       expect(res.headers['idempotent-replayed']).toBe('true');
       expect(res.body.payment_status).toBe(e.answered);
       expect(res.body.refund_due).toBe(e.answeredRefundDue);
     } else {
-      expect(res.status, JSON.stringify(res.body)).toBe(422);
-      expect(problemSlug(res)).toBe('idempotency-key-reused');
+      expectProblem(res, 422, 'idempotency-key-reused');
     }
     await r.agree(m);
   }
@@ -209,7 +214,7 @@ export class AdvanceClock implements Cmd {
   constructor(readonly pick: number) {}
   check = (m: Readonly<SaleModel>) => m.holds.length > 0;
   async run(m: SaleModel, r: Real) {
-    const h = m.holds[this.pick % m.holds.length]!;
+    const h = picked(m.holds, this.pick);
     await r.svc.rt.pool.query(
       `update holds set expires_at = clock_timestamp() - interval '1 second' where id = $1 and status = 'active'`,
       [h.id],
@@ -225,7 +230,7 @@ export class AdvanceOrderClock implements Cmd {
   constructor(readonly pick: number) {}
   check = (m: Readonly<SaleModel>) => m.orders.length > 0;
   async run(m: SaleModel, r: Real) {
-    const o = m.orders[this.pick % m.orders.length]!;
+    const o = picked(m.orders, this.pick);
     await r.svc.rt.pool.query(
       `update orders set payment_due_at = clock_timestamp() - interval '1 second' where id = $1 and payment_status = 'created'`,
       [o.id],
@@ -241,10 +246,10 @@ export class ReadOrder implements Cmd {
   constructor(readonly pick: number) {}
   check = (m: Readonly<SaleModel>) => m.orders.length > 0;
   async run(m: SaleModel, r: Real) {
-    const o = m.orders[this.pick % m.orders.length]!;
+    const o = picked(m.orders, this.pick);
     const res = await r.svc.get(`/api/orders/${o.id}`);
     m.look(o);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expectStatus(res, 200);
     expect(res.body.payment_status).toBe(o.status);
     expect(res.body.refund_due).toBe(o.refundDue);
     await r.agree(m);
@@ -296,6 +301,8 @@ export function saleCommands(products: number): fc.Arbitrary<Iterable<Cmd>> {
   const product = fc.nat({ max: products - 1 });
   const pick = fc.nat({ max: 50 });
   const customer = fc.option(fc.nat({ max: CUSTOMERS - 1 }), { freq: 3 });
+  const payment = fc.tuple(pick, fc.constantFrom('paid' as const, 'failed' as const)).map(([i, s]) => new PaymentWebhook(i, s));
+  // An arbitrary listed twice is drawn twice as often.
   return fc.commands(
     [
       fc.tuple(product, fc.integer({ min: 1, max: 3 })).map(([p, q]) => new PlaceHold(p, q)),
@@ -321,8 +328,8 @@ export function saleCommands(products: number): fc.Arbitrary<Iterable<Cmd>> {
       pick.map((i) => new ReleaseHold(i)),
       pick.map((i) => new CreateOrder(i)),
       pick.map((i) => new CreateOrder(i)),
-      fc.tuple(pick, fc.constantFrom('paid' as const, 'failed' as const)).map(([i, s]) => new PaymentWebhook(i, s)),
-      fc.tuple(pick, fc.constantFrom('paid' as const, 'failed' as const)).map(([i, s]) => new PaymentWebhook(i, s)),
+      payment,
+      payment,
       fc.tuple(pick, fc.boolean()).map(([i, same]) => new RepeatWebhook(i, same)),
       pick.map((i) => new AdvanceClock(i)),
       pick.map((i) => new AdvanceOrderClock(i)),
