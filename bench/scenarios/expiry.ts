@@ -47,14 +47,15 @@ export async function expiryStorm(env: Env, apiUrl: string, n: number, stormSeco
     );
     const productId = await insertBenchProduct(env.pool, 2 * n);
     const busyProduct = await insertBenchProduct(env.pool, 10_000_000);
-    const leadMs = 1_500;
+    // Time to insert the holds and add their jobs, generous for a loaded machine (3.5 s was not).
+    const leadMs = 2_000 + n;
     const { rows } = await env.pool.query<{ id: string; expires_at: Date }>(
       `with p as (update products set available = available - $2, version = version + 1 where id = $1 returning id),
             t as (select now() + make_interval(secs => $3::double precision) as at),
             h as (insert into holds (expires_at) select t.at from p, t, generate_series(1, $2::int) returning id, expires_at),
             l as (insert into hold_lines (hold_id, product_id, line_no, quantity) select h.id, $1, 1, 1 from h)
        select id, expires_at from h`,
-      [productId, n, leadMs / 1000 + Math.ceil(n / 5_000)],
+      [productId, n, leadMs / 1000],
     );
     // How far off the instant is by the database clock, read after the insert (which takes a while).
     const { rows: ahead } = await env.pool.query<{ ms: number }>(
@@ -71,6 +72,9 @@ export async function expiryStorm(env: Env, apiUrl: string, n: number, stormSeco
       );
     }
     const scheduledLeadMs = dueAt - Date.now();
+    if (scheduledLeadMs < 0) throw new Error(`expiry bench: the jobs were added ${-scheduledLeadMs} ms after the holds fell due`);
+    // The selling starts a second before the instant and goes on through the drain.
+    await new Promise((r) => setTimeout(r, scheduledLeadMs - 1_000));
     const storm = autocannonLoad({
       url: `${apiUrl}/api/holds`,
       method: 'POST',
@@ -93,7 +97,6 @@ export async function expiryStorm(env: Env, apiUrl: string, n: number, stormSeco
       () => worker.stderr(),
     );
     const drainedSeconds = (Date.now() - dueAt) / 1000;
-    if (scheduledLeadMs < 0) throw new Error(`expiry bench: the jobs were added ${-scheduledLeadMs} ms after the holds fell due`);
     const holdsDuringStorm = await storm;
     const stats = await env.pool.query<{ first: number; p50: number; p99: number; max: number }>(
       `select min(lag) as first, percentile_cont(0.5) within group (order by lag) as p50,
