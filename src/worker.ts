@@ -3,7 +3,6 @@ import { startInProcessExpiryWorker } from './adapters/expiry/in-process-worker.
 import { createQueueRedis, queuePrefix } from './adapters/redis/client.ts';
 import { startBullMqExpiryWorker } from './adapters/expiry/bullmq-worker.ts';
 import { cancelOverdueOrders } from './app/expiry/cancel-unpaid-orders.ts';
-import { expireOverdueHolds } from './app/expiry/expire-holds.ts';
 import { DueHoldsDrain } from './app/expiry/expiry-drain.ts';
 import { runPeriodically } from './app/periodic-task.ts';
 import { reconcile } from './app/reconcile.ts';
@@ -23,12 +22,15 @@ export interface BackgroundWork {
 export function startWorker(rt: Runtime, opts: { processJobs?: boolean } = {}): BackgroundWork {
   // In-process jobs can only run in the process that scheduled them, whatever RUN_WORKER says.
   const processJobs = opts.processJobs !== false || rt.scheduler instanceof InProcessExpiryScheduler;
-  const expiryJobs = processJobs ? startExpiryJobs(rt) : null;
+  // The sweeper and the jobs share one drain: whichever meets a storm of due holds first expires
+  // them in parallel batches, and the jobs of the holds it ended need no statement.
+  const drain = new DueHoldsDrain(rt.ctx);
+  const expiryJobs = processJobs ? startExpiryJobs(rt, drain) : null;
   const sweeper = runPeriodically(
     'sweeper',
     rt.config.SWEEP_INTERVAL_MS,
     async () => {
-      const { expired } = await expireOverdueHolds(rt.ctx);
+      const expired = await drain.sweep();
       if (expired > 0) rt.log.info({ expired }, 'sweeper expired overdue holds');
       const { cancelled } = await cancelOverdueOrders(rt.ctx);
       if (cancelled > 0) rt.log.info({ cancelled }, 'sweeper cancelled orders unpaid at their deadline');
@@ -57,14 +59,13 @@ export function startWorker(rt: Runtime, opts: { processJobs?: boolean } = {}): 
 }
 
 /** Hold-expiry jobs from BullMQ, or from the in-process queue when there is no Redis. */
-function startExpiryJobs(rt: Runtime): BackgroundWork {
+function startExpiryJobs(rt: Runtime, drain: DueHoldsDrain): BackgroundWork {
   if (rt.scheduler instanceof InProcessExpiryScheduler) {
     return startInProcessExpiryWorker(rt.ctx, rt.scheduler, rt.config.WORKER_CONCURRENCY);
   }
   // The runtime builds a BullMQ scheduler only when Redis (a server or a cluster) is configured.
   const target = present(rt.redisTarget, 'Redis target of the BullMQ scheduler');
   const connection = createQueueRedis(target);
-  const drain = new DueHoldsDrain(rt.ctx);
   const prefix = queuePrefix(target, rt.config.REDIS_PREFIX);
   const worker = startBullMqExpiryWorker(rt.ctx, connection, prefix, rt.config.WORKER_CONCURRENCY, drain);
   return {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DueHoldsDrain } from '../../src/app/expiry/expiry-drain.ts';
 import { countBy, eventually, TestService } from '../helpers/service.ts';
 
 /**
@@ -51,5 +52,73 @@ describe('holds falling due together', () => {
       5_000,
     );
     await a.expectInvariants([productId]);
+  });
+});
+
+/**
+ * One worker process meeting a storm: 2,000 holds due at the same instant and the first 50 of their
+ * jobs arriving together (the worker's concurrency). The periodic sweeper does not run.
+ */
+describe('one drain per storm', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await TestService.start({ worker: 'none', env: { REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:` } });
+  });
+  afterAll(() => svc.close());
+
+  it('the first job ends its own hold and drains the other 1,999; the jobs after it ask the database nothing', async () => {
+    const productId = await svc.createProduct(2_000);
+    const { rows } = await svc.rt.pool.query<{ id: string }>(
+      `with p as (update products set available = available - 2000, version = version + 1 where id = $1 returning id),
+            h as (insert into holds (expires_at) select now() + interval '300 milliseconds' from p, generate_series(1, 2000) returning id),
+            l as (insert into hold_lines (hold_id, product_id, line_no, quantity) select h.id, $1, 1, 1 from h)
+       select id from h`,
+      [productId],
+    );
+    const ids = rows.map((r) => r.id);
+    await new Promise((r) => setTimeout(r, 400));
+
+    // The real pool, counting the statements the drain's jobs send.
+    let statements = 0;
+    const pool = new Proxy(svc.rt.pool, {
+      get(target, key, receiver) {
+        if (key !== 'query') return Reflect.get(target, key, receiver);
+        return (...args: unknown[]) => {
+          statements++;
+          return (target.query as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const drain = new DueHoldsDrain({ ...svc.rt.ctx, pool });
+    const first = await Promise.all(ids.slice(0, 50).map((id) => drain.expire(id)));
+    expect(countBy(first, (r) => (r.kind === 'not-active' ? `not-active ${r.status}` : r.kind))).toEqual({
+      expired: 1,
+      'not-active expired': 49,
+    });
+    const afterStorm = statements;
+    const rest = await Promise.all(ids.slice(50).map((id) => drain.expire(id)));
+    expect(countBy(rest, (r) => (r.kind === 'not-active' ? `not-active ${r.status}` : r.kind))).toEqual({
+      'not-active expired': 1_950,
+    });
+    expect(statements).toBe(afterStorm);
+
+    const { rows: ended } = await svc.rt.pool.query(
+      `select h.status, h.ended_by, count(*)::int as n from holds h join hold_lines l on l.hold_id = h.id
+        where l.product_id = $1 group by 1, 2 order by 1, 2`,
+      [productId],
+    );
+    expect(ended).toEqual([
+      { status: 'expired', ended_by: 'job', n: 1 },
+      { status: 'expired', ended_by: 'sweeper', n: 1_999 },
+    ]);
+    const movements = await svc.rt.pool.query(
+      `select count(*)::int as n, sum(delta)::int as delta, count(distinct hold_id)::int as holds
+         from stock_movements where product_id = $1 and reason = 'hold_expired'`,
+      [productId],
+    );
+    expect(movements.rows[0]).toEqual({ n: 2_000, delta: 2_000, holds: 2_000 });
+    expect(await svc.dbAvailable(productId)).toBe(2_000);
+    expect(await svc.mirrorAvailable(productId)).toBe(2_000);
+    await svc.expectInvariants([productId]);
   });
 });

@@ -30,12 +30,8 @@ export function startBullMqExpiryWorker(
         }
         return cancelled.kind;
       }
-      // While a drain of due holds runs, this hold is most likely in it: wait instead of queueing
-      // on the product row behind it.
-      await drain?.idle();
-      const result = await expireHold(ctx, job.data.holdId, 'job');
-      // A hold that was due when its job fired: its neighbours from the same sale probably are too.
-      if (drain && result.kind === 'expired') void drain.kick();
+      // With a drain, the holds of a sale that fall due together are expired in batches.
+      const result = drain ? await drain.expire(job.data.holdId) : await expireHold(ctx, job.data.holdId, 'job');
       if (result.kind === 'not-due') {
         await job.moveToDelayed(Date.now() + result.remainingMs + 5, token);
         throw new DelayedError();
