@@ -1,4 +1,4 @@
-import type { EndpointStats, SaleRecord } from './simulate-load.ts';
+import type { EndpointStats, HoldRecord, SaleRecord } from './simulate-load.ts';
 
 export interface Check {
   name: string;
@@ -124,5 +124,23 @@ export function progressBar(total: number): { update(done: number): void; end():
     end() {
       process.stderr.write('\n');
     },
+  };
+}
+
+/** What became of the buyers and their holds, as the run counted them. */
+export function outcomes(holds: HoldRecord[], refused: number, buyers: number): Record<string, number> {
+  const count = (f: (h: HoldRecord) => boolean) => holds.filter(f).length;
+  return {
+    buyers,
+    holds_granted: holds.length,
+    cart_lines_granted: holds.reduce((n, h) => n + h.lines.length, 0),
+    holds_refused_no_stock: refused,
+    ordered: count((h) => h.fate === 'ordered'),
+    order_refused: count((h) => h.fate === 'order-refused'),
+    released: count((h) => h.fate === 'released'),
+    abandoned: count((h) => h.fate === 'abandoned'),
+    paid: count((h) => h.order?.payment === 'paid' && h.order.paymentApplied),
+    payment_failed: count((h) => h.order?.payment === 'failed' && h.order.paymentApplied),
+    unpaid: count((h) => h.order?.payment === 'unpaid'),
   };
 }
