@@ -23,8 +23,8 @@ export class ProductCatalog implements SaleRulesSource {
   constructor(private readonly ttlMs = 5_000) {}
 
   async details(ctx: AppContext, id: number): Promise<Catalog | null> {
-    const hit = this.entries.get(id);
-    if (hit && hit.until > Date.now()) return hit.product;
+    const hit = this.cached(id);
+    if (hit) return hit;
     const row = await findProduct(ctx.pool, id);
     if (!row) return null;
     this.entries.set(id, { product: row, until: Date.now() + this.ttlMs });
@@ -38,8 +38,13 @@ export class ProductCatalog implements SaleRulesSource {
    * few seconds; only a product this process never saw is read before answering.
    */
   async rules(ctx: AppContext, id: number): Promise<SaleRules | null> {
+    return this.known(ctx, id) ?? ((await this.details(ctx, id)) && (this.ruleEntries.get(id)?.rules ?? null));
+  }
+
+  /** Known rules at once (read again in the background when old, as `rules` does); undefined if never seen. */
+  known(ctx: AppContext, id: number): SaleRules | undefined {
     const known = this.ruleEntries.get(id);
-    if (!known) return (await this.details(ctx, id)) && (this.ruleEntries.get(id)?.rules ?? null);
+    if (!known) return undefined;
     if (known.until <= Date.now() && !this.refreshing.has(id)) {
       this.refreshing.add(id);
       this.entries.delete(id);
@@ -48,6 +53,12 @@ export class ProductCatalog implements SaleRulesSource {
         .finally(() => this.refreshing.delete(id));
     }
     return known.rules;
+  }
+
+  /** Details still fresh in memory, or undefined when `details` would read them. */
+  cached(id: number): Catalog | undefined {
+    const hit = this.entries.get(id);
+    return hit && hit.until > Date.now() ? hit.product : undefined;
   }
 
   /** Rules read elsewhere (a batch of holds returns its products' rules), current as of now. */
@@ -61,7 +72,23 @@ export class ProductCatalog implements SaleRulesSource {
   }
 }
 
+/**
+ * A product's details and stock when both are in memory (the usual case during a sale), without
+ * waiting for anything; undefined when `getProduct` has to ask.
+ */
+export function knownProduct(
+  ctx: AppContext,
+  catalog: ProductCatalog,
+  id: number,
+): { details: ProductDetails; available: number } | undefined {
+  const details = catalog.cached(id);
+  const available = details && ctx.nearStock?.peek?.(id);
+  return details && available !== undefined ? { details, available } : undefined;
+}
+
 export async function getProduct(ctx: AppContext, catalog: ProductCatalog, id: number): Promise<ProductView> {
+  const known = knownProduct(ctx, catalog, id);
+  if (known) return productView(known.details, known.available);
   const [details, mirrored] = await Promise.all([
     catalog.details(ctx, id),
     (ctx.nearStock ?? ctx.mirror).read(id).catch(() => undefined),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { placeHolds, type HoldDecision, type PlacedHold, type RuleRefusal } from '../adapters/postgres/hold-batches.ts';
 import { readCurrencies, readStock } from '../adapters/postgres/products.ts';
-import { checkDistinctProducts, checkOneCurrency, insufficientStock, type HoldLine } from '../domain/cart.ts';
+import { checkDistinctProducts, checkOneCurrency, insufficientStock, type HoldLine, type LineShortfall } from '../domain/cart.ts';
 import { productNotFound, type DomainError } from '../domain/errors.ts';
 import { customerRequired, mirrorMayRefuse, purchaseLimitExceeded, saleEnded, saleNotStarted } from '../domain/fair-sale.ts';
 import type { Hold } from '../domain/hold.ts';
@@ -17,12 +17,20 @@ export interface PlaceHoldInput {
 }
 
 /**
+ * A placed hold, or the lines the mirror already knows cannot fit. That refusal is the expected
+ * answer of a sold-out storm, so it is a value the caller answers (409 insufficient-stock) rather
+ * than an error: no throw, no error handler, on the path every refused request takes.
+ */
+export type HoldOutcome = { kind: 'placed'; hold: Hold } | { kind: 'short'; shortfalls: LineShortfall[] };
+
+/**
  * Reserves every line of a cart for a while, or none. The mirror rejects what cannot fit without
  * touching the database (when PostgreSQL would refuse it the same way); PostgreSQL decides
  * everything else, sale windows and limits per customer included, in one statement that locks the
- * cart's products in id order, per hold or per batch of holds.
+ * cart's products in id order, per hold or per batch of holds. Its refusals, and the other
+ * refusals of the request (unknown product, duplicate lines...), are thrown as domain errors.
  */
-export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise<Hold> {
+export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise<HoldOutcome> {
   checkDistinctProducts(input.lines);
   // Currencies never change once a product exists, so this read needs no lock and its answer never
   // goes stale (kept per process when the context has a cache); one-line holds skip it.
@@ -31,10 +39,14 @@ export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise
     checkOneCurrency(await (ctx.currencies ? ctx.currencies.read(ctx.pool, ids) : readCurrencies(ctx.pool, ids)));
   }
   const customerId = input.customerId ?? null;
-  const shortOnMirror = await mirrorShortfalls(ctx, input.lines);
-  if (shortOnMirror.length > 0 && (await rulesLetMirrorRefuse(ctx, input.lines, customerId))) {
+  // From memory when the near cache and the catalog know every line: no await on that path.
+  const shortOnMirror = knownShortfalls(ctx, input.lines) ?? (await mirrorShortfalls(ctx, input.lines));
+  if (
+    shortOnMirror.length > 0 &&
+    (knownRulesLetMirrorRefuse(ctx, input.lines, customerId) ?? (await rulesLetMirrorRefuse(ctx, input.lines, customerId)))
+  ) {
     ctx.metrics.holdRejected('insufficient_stock_mirror');
-    throw insufficientStock(shortOnMirror);
+    return { kind: 'short', shortfalls: shortOnMirror };
   }
 
   const decision = ctx.holdBatcher
@@ -52,14 +64,31 @@ export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise
     ctx.log.warn({ err, holdId: hold.id }, 'could not schedule hold expiry; the sweeper will expire it');
   }
   return {
-    id: hold.id,
-    lines: hold.lines,
-    customerId: hold.customerId,
-    status: hold.status,
-    expiresAt: hold.expires_at,
-    createdAt: hold.created_at,
-    endedAt: null,
+    kind: 'placed',
+    hold: {
+      id: hold.id,
+      lines: hold.lines,
+      customerId: hold.customerId,
+      status: hold.status,
+      expiresAt: hold.expires_at,
+      createdAt: hold.created_at,
+      endedAt: null,
+    },
   };
+}
+
+/** `rulesLetMirrorRefuse` when the catalog already knows every line's rules; undefined otherwise. */
+function knownRulesLetMirrorRefuse(ctx: AppContext, lines: readonly HoldLine[], customerId: string | null): boolean | undefined {
+  const catalog = ctx.catalog;
+  if (!catalog) return true;
+  if (!catalog.known) return undefined;
+  const now = Date.now();
+  for (const line of lines) {
+    const rules = catalog.known(ctx, line.productId);
+    if (rules === undefined) return undefined;
+    if (!mirrorMayRefuse(rules, customerId !== null, now)) return false;
+  }
+  return true;
 }
 
 /**
@@ -119,6 +148,19 @@ async function settle(ctx: AppContext, decision: HoldDecision): Promise<PlacedHo
       ctx.metrics.holdPlaced(decision.hold.lines.reduce((sum, l) => sum + l.quantity, 0));
       return decision.hold;
   }
+}
+
+/** `mirrorShortfalls` when the near cache has a current answer for every line; undefined otherwise. */
+function knownShortfalls(ctx: AppContext, lines: readonly HoldLine[]): LineShortfall[] | undefined {
+  const near = ctx.nearStock;
+  if (!near?.peek) return undefined;
+  const short: LineShortfall[] = [];
+  for (const l of lines) {
+    const available = near.peek(l.productId);
+    if (available === undefined) return undefined;
+    if (l.quantity > available) short.push({ productId: l.productId, requested: l.quantity, available });
+  }
+  return short;
 }
 
 /**

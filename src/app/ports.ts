@@ -29,7 +29,13 @@ export interface StockMirror {
  * near cache: DESIGN.md, "a near cache may answer, never decide"). Read before the database
  * decides a hold, and for product reads; the mirror itself stays the one written and checked.
  */
-export type NearStock = Pick<StockMirror, 'read'>;
+export type NearStock = Pick<StockMirror, 'read'> & {
+  /**
+   * The stock when memory has a current answer, without a promise; undefined when only `read`
+   * can tell. Lets a sold-out refusal or a product read finish in the same turn of the event loop.
+   */
+  peek?(productId: number): number | undefined;
+};
 
 /**
  * Schedules the deadlines that give stock back on time (BullMQ delayed jobs): each hold's expiry
@@ -165,6 +171,8 @@ export interface AppContext {
 /** Where the pre-check finds a product's rules: null for an unknown product. */
 export interface SaleRulesSource {
   rules(ctx: AppContext, productId: number): Promise<SaleRules | null>;
+  /** The rules when already known (as `rules` would answer them, no waiting); undefined otherwise. */
+  known?(ctx: AppContext, productId: number): SaleRules | undefined;
   /** Rules just read by the database, as a batch of holds returns them. */
   learn(productId: number, rules: SaleRules): void;
 }

@@ -65,14 +65,17 @@ export class NearStockCache implements NearStock {
     return this.entries.size;
   }
 
+  peek(productId: number): number | undefined {
+    if (!this.live) return undefined;
+    const entry = this.entries.get(productId);
+    if (!entry || performance.now() - entry.at >= this.opts.maxAgeMs) return undefined;
+    this.stats.hits += 1;
+    return entry.available;
+  }
+
   async read(productId: number): Promise<number | null> {
-    if (this.live) {
-      const entry = this.entries.get(productId);
-      if (entry && performance.now() - entry.at < this.opts.maxAgeMs) {
-        this.stats.hits += 1;
-        return entry.available;
-      }
-    }
+    const known = this.peek(productId);
+    if (known !== undefined) return known;
     this.stats.misses += 1;
     const epoch = this.epoch;
     const snapshot = await this.mirror.readSnapshot(productId);

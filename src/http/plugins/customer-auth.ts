@@ -21,40 +21,50 @@ export function customerSource(secret: string | undefined): CustomerSource {
  * the `sub` of an HS256 JWT in `Authorization: Bearer`, signed with the secret, verified by jose
  * (only HS256, `exp` enforced when present); a body `customer_id` is then 400, and a missing,
  * malformed, wrongly signed or expired token 401. It runs before the Idempotency-Key claim, so a
- * refused token is never stored as a key's answer.
+ * refused token is never stored as a key's answer. It returns a promise only when it has a token to
+ * verify: a body customer is settled at once.
  */
 export function resolveCustomer(source: CustomerSource) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+  return (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> | undefined => {
     const bodyCustomer = (request.body as { customer_id?: string } | undefined)?.customer_id;
     if (source.kind === 'body') {
       request.customerId = bodyCustomer ?? null;
       return undefined;
     }
-    if (bodyCustomer !== undefined) {
-      const message = 'must not be sent: the customer is the subject of the bearer token';
-      return sendProblem(reply, HTTP_PROBLEMS.validation, `body /customer_id ${message}`, {
-        errors: [{ location: 'body', pointer: '/customer_id', message }],
-      });
-    }
-    const match = /^Bearer +([^\s]+) *$/i.exec(request.headers.authorization ?? '');
-    const refuse = (detail: string) => {
-      reply.header('www-authenticate', 'Bearer realm="flashsale-customer"');
-      return sendProblem(reply, HTTP_PROBLEMS.unauthorized, detail);
-    };
-    if (!match?.[1]) return refuse('Send Authorization: Bearer <customer token>.');
-    try {
-      const { payload } = await jwtVerify(match[1], source.key, { algorithms: ['HS256'], requiredClaims: ['sub'] });
-      if (typeof payload.sub !== 'string' || !isCustomerId(payload.sub)) {
-        return refuse('The token names no customer: its sub must be 1-128 characters of A-Za-z0-9._:@-.');
-      }
-      request.customerId = payload.sub;
-      return undefined;
-    } catch (err) {
-      if (err instanceof errors.JWTExpired) return refuse('The customer token has expired.');
-      if (err instanceof errors.JOSEError) return refuse('The customer token is not valid.');
-      throw err;
-    }
+    return customerFromToken(source.key, bodyCustomer, request, reply);
   };
+}
+
+async function customerFromToken(
+  key: Uint8Array,
+  bodyCustomer: string | undefined,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply | undefined> {
+  if (bodyCustomer !== undefined) {
+    const message = 'must not be sent: the customer is the subject of the bearer token';
+    return sendProblem(reply, HTTP_PROBLEMS.validation, `body /customer_id ${message}`, {
+      errors: [{ location: 'body', pointer: '/customer_id', message }],
+    });
+  }
+  const match = /^Bearer +([^\s]+) *$/i.exec(request.headers.authorization ?? '');
+  const refuse = (detail: string) => {
+    reply.header('www-authenticate', 'Bearer realm="flashsale-customer"');
+    return sendProblem(reply, HTTP_PROBLEMS.unauthorized, detail);
+  };
+  if (!match?.[1]) return refuse('Send Authorization: Bearer <customer token>.');
+  try {
+    const { payload } = await jwtVerify(match[1], key, { algorithms: ['HS256'], requiredClaims: ['sub'] });
+    if (typeof payload.sub !== 'string' || !isCustomerId(payload.sub)) {
+      return refuse('The token names no customer: its sub must be 1-128 characters of A-Za-z0-9._:@-.');
+    }
+    request.customerId = payload.sub;
+    return undefined;
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) return refuse('The customer token has expired.');
+    if (err instanceof errors.JOSEError) return refuse('The customer token is not valid.');
+    throw err;
+  }
 }
 
 declare module 'fastify' {

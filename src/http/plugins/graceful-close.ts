@@ -26,8 +26,9 @@ const IDLE_LINGER_MS = 1_000;
 async function gracefulClose(app: FastifyInstance): Promise<void> {
   let closingConnections = false;
   app.decorate('shuttingDown', false);
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closingConnections) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.decorate('closeGracefully', async function closeGracefully(this: FastifyInstance, opts: { delayMs?: number } = {}) {

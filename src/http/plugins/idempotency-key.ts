@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
 import { DomainError, ErrorCode } from '../../domain/errors.ts';
@@ -130,6 +130,17 @@ async function recordResponse(request: FastifyRequest, reply: FastifyReply, payl
   return payload;
 }
 
+// Most requests carry no key: they go on at once, without a promise (and its turn of the event loop).
+const claimHook: preHandlerHookHandler = (request, reply, done) => {
+  if (request.headers['idempotency-key'] === undefined) return done();
+  void claimKey(request, reply).then(() => done(), done);
+};
+
+const recordHook: onSendHookHandler = (request, reply, payload, done) => {
+  if (!claims.has(request)) return done(null, payload);
+  void recordResponse(request, reply, payload).then((p) => done(null, p), done);
+};
+
 /**
  * The `Idempotency-Key` request header (IETF httpapi-idempotency-key-header) on the given routes:
  * the header joins their schema, a claim runs before the handler and the response is recorded on send.
@@ -144,8 +155,8 @@ async function idempotencyKey(app: FastifyInstance, opts: { routes: string[] }):
       ? { ...declared, properties: { ...declared.properties, ...IdempotencyKeyHeaders.properties } }
       : IdempotencyKeyHeaders;
     addResponses(route, problems(409, 422, 503));
-    route.preHandler = [...hookList(route.preHandler), claimKey] as typeof route.preHandler;
-    route.onSend = [...hookList(route.onSend), recordResponse] as typeof route.onSend;
+    route.preHandler = [...hookList(route.preHandler), claimHook] as typeof route.preHandler;
+    route.onSend = [...hookList(route.onSend), recordHook] as typeof route.onSend;
   });
 }
 

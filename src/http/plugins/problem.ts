@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { isDomainError, ServiceUnavailableError } from '../../domain/errors.ts';
+import { isDomainError, ServiceUnavailableError, type DomainError } from '../../domain/errors.ts';
 import { DOMAIN_PROBLEMS, HTTP_PROBLEMS, PROBLEM_BASE, type ProblemKind } from '../problem-types.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -26,6 +26,61 @@ export function sendProblem(
       request_id: reply.request.id,
     });
 }
+
+/** A problem document serialized but for its per-request members (`instance`, `request_id`). */
+interface PreparedProblem {
+  status: number;
+  head: string;
+  tail: string;
+  retryAfter: string | undefined;
+}
+
+// The members of every problem document, in the order the response schema (Problem) writes them.
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'request_id', 'code', 'errors']);
+
+function prepare(err: DomainError): PreparedProblem {
+  const kind = DOMAIN_PROBLEMS[err.code];
+  const extra: Record<string, unknown> = { code: err.code };
+  if (err.details['errors'] !== undefined) extra['errors'] = err.details['errors'];
+  for (const [name, value] of Object.entries(err.details)) if (!STANDARD_MEMBERS.has(name)) extra[name] = value;
+  const head = JSON.stringify({ type: PROBLEM_BASE + kind.slug, title: kind.title, status: kind.status, detail: err.message });
+  return {
+    status: kind.status,
+    head: head.slice(0, -1),
+    tail: `,${JSON.stringify(extra).slice(1)}`,
+    retryAfter: err.retryAfterSeconds === undefined ? undefined : String(err.retryAfterSeconds),
+  };
+}
+
+/**
+ * Domain problems answered over and over with the same content, such as a sold-out product's
+ * refusal during a storm: each is serialized once per content (`key`, which must name everything
+ * the error says: product, stock, quantity), and an answer only adds its own `instance` and
+ * `request_id`. The bytes and headers are those the error handler sends for the same error.
+ */
+export class PreparedProblems {
+  private readonly prepared = new Map<string, PreparedProblem>();
+
+  constructor(private readonly maxEntries = 1_000) {}
+
+  send(reply: FastifyReply, key: string, error: () => DomainError): FastifyReply {
+    let p = this.prepared.get(key);
+    if (!p) {
+      if (this.prepared.size >= this.maxEntries) this.prepared.clear();
+      p = prepare(error());
+      this.prepared.set(key, p);
+    }
+    const { url, id } = reply.request;
+    const instance = url.length > 512 ? '' : `,"instance":${JSON.stringify(url)}`;
+    if (p.retryAfter !== undefined) reply.header('retry-after', p.retryAfter);
+    return reply
+      .code(p.status)
+      .type(PROBLEM_JSON_UTF8)
+      .send(`${p.head}${instance},"request_id":${JSON.stringify(id)}${p.tail}`);
+  }
+}
+
+const PROBLEM_JSON_UTF8 = `${PROBLEM_CONTENT_TYPE}; charset=utf-8`;
 
 // Errors a client request can cause in Fastify itself, by their code.
 const FASTIFY_PROBLEMS: Record<string, ProblemKind> = {

@@ -3,7 +3,9 @@ import { getHold } from '../../../app/get-hold.ts';
 import { placeHold } from '../../../app/place-hold.ts';
 import { releaseHold } from '../../../app/release-hold.ts';
 import { holdView } from '../../../app/views.ts';
+import { insufficientStock } from '../../../domain/cart.ts';
 import { holdNotFound } from '../../../domain/errors.ts';
+import { PreparedProblems } from '../../plugins/problem.ts';
 import { CUSTOMER_SECURITY, customerSource, resolveCustomer } from '../../plugins/customer-auth.ts';
 import { problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
 import { Hold } from '../../../contract/holds.ts';
@@ -13,12 +15,18 @@ import { contextFor } from '../../request-context.ts';
 
 const holds: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app.flashsale;
+  // A sold-out storm answers the same refusal again and again: serialized once per product state.
+  const refusals = new PreparedProblems();
   app.decorateRequest('customerId', null);
   // Before the route's own preHandlers (the Idempotency-Key claim): a refused token is never stored.
   const customer = resolveCustomer(customerSource(app.flashsale.customerJwtSecret));
-  app.addHook('preHandler', async (request, reply) =>
-    request.routeOptions.method === 'POST' ? customer(request, reply) : undefined,
-  );
+  app.addHook('preHandler', (request, reply, done) => {
+    const settled = request.routeOptions.method === 'POST' ? customer(request, reply) : undefined;
+    // A promise only when a token has to be verified; otherwise the request goes on at once.
+    // (Not returned: Fastify would then go on twice, once for the promise and once for done.)
+    if (settled) void settled.then(() => done(), done);
+    else done();
+  });
 
   app.post(
     '/api/holds',
@@ -47,7 +55,13 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
         'items' in body
           ? body.items.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
           : [{ productId: body.product_id, quantity: body.quantity }];
-      const hold = await placeHold(contextFor(request), { lines, customerId: request.customerId });
+      const outcome = await placeHold(contextFor(request), { lines, customerId: request.customerId });
+      if (outcome.kind === 'short') {
+        const { shortfalls } = outcome;
+        const key = shortfalls.map((s) => `${s.productId}:${s.requested}:${s.available}`).join(',');
+        return refusals.send(reply, key, () => insufficientStock(shortfalls));
+      }
+      const { hold } = outcome;
       return reply.code(201).header('location', `/api/holds/${hold.id}`).send(holdView(hold));
     },
   );

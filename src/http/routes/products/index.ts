@@ -1,12 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
 import { listProducts } from '../../../app/listings.ts';
-import { getProduct } from '../../../app/get-product.ts';
+import { getProduct, knownProduct } from '../../../app/get-product.ts';
+import { productView, type ProductDetails } from '../../../app/views.ts';
 import { PageQuery, problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
 import { Product, ProductPage } from '../../../contract/products.ts';
 import { ProductParams } from '../../schemas/products.ts';
 import { contextFor } from '../../request-context.ts';
 
+const JSON_UTF8 = 'application/json; charset=utf-8';
+const MAX_ANSWERS = 10_000;
+
 const products: FastifyPluginAsyncTypebox = async (app) => {
+  // A product read during a sale answers the same document until its stock or details change.
+  const answers = new Map<number, { details: ProductDetails; available: number; body: string }>();
   app.get(
     '/api/products',
     {
@@ -36,7 +43,22 @@ const products: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Product, ...problems(400, 404) },
       },
     },
-    async (request) => getProduct(contextFor(request), app.flashsale.catalog, request.params.id),
+    async (request, reply) => {
+      const { ctx, catalog } = app.flashsale;
+      const id = request.params.id;
+      const known = knownProduct(ctx, catalog, id);
+      if (!known) return getProduct(contextFor(request), catalog, id);
+      // The same bytes the route's serializer writes, written once per state of the product.
+      const kept = answers.get(id);
+      let body = kept?.details === known.details && kept.available === known.available ? kept.body : undefined;
+      if (body === undefined) {
+        body = reply.serialize(productView(known.details, known.available)) as string; // the schema's serializer writes text
+        if (answers.size >= MAX_ANSWERS) answers.clear();
+        answers.set(id, { ...known, body });
+      }
+      // A string with a JSON content type goes out as it is (the schema's type is for the document).
+      return reply.type(JSON_UTF8).send(body as unknown as Static<typeof Product>);
+    },
   );
 };
 
