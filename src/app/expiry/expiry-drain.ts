@@ -20,9 +20,12 @@ export class DueHoldsDrain {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly batchSize = 1_000,
-    /** Statements run side by side: SKIP LOCKED gives each its own holds, and they meet only briefly on the product row. */
-    private readonly parallel = 2,
+    /**
+     * Four statements of 2,500 side by side (SKIP LOCKED gives each its own holds; they meet only on
+     * the product row): a storm of 10,000 in one round. Measured against two of 1,000 (decision 24).
+     */
+    private readonly batchSize = 2_500,
+    private readonly parallel = 4,
   ) {}
 
   /**
