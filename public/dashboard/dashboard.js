@@ -17,6 +17,9 @@
     insufficient_stock_mirror: 'sold out (mirror)',
     insufficient_stock_db: 'sold out (database)',
     product_not_found: 'unknown product',
+    sale_window: 'outside the sale window',
+    customer_required: 'no customer',
+    purchase_limit: 'over the limit per customer',
     rate_limited: 'rate limited',
   };
 
@@ -230,7 +233,9 @@
     return { tr, name, cells, bar };
   }
 
-  function renderRates({ rates, hold_latency_ms: latency }) {
+  function renderRates({ second, rates, hold_latency_ms: latency }) {
+    // The epoch second the tiles show, so that a reader can tell one second's figures from the next.
+    $('.tiles').dataset.second = String(second);
     for (const key of ['holds_placed', 'holds_expired', 'orders_created', 'payments_paid', 'payments_failed']) {
       setText(document.querySelector(`[data-rate="${key}"]`), String(rates[key]));
     }

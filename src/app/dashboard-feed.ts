@@ -1,7 +1,7 @@
 import type { Pool } from '../adapters/postgres/db.ts';
 import { readSaleFigures } from '../adapters/postgres/products.ts';
 import type { Logger, SalePulseStore } from './ports.ts';
-import { PULSE_READ_LAG_SECONDS, readPulse, type HoldLatency, type SaleRates } from './sale-pulse.ts';
+import { noRefusals, PULSE_READ_LAG_SECONDS, readPulse, type HoldLatency, type SaleRates } from './sale-pulse.ts';
 
 /** One product as the dashboard shows it; `ordered` counts orders created or paid, `paid` the paid part. */
 export interface ProductFigures {
@@ -139,7 +139,7 @@ export class DashboardFeed {
 
 const emptyRates = (): SaleRates => ({
   holds_placed: 0,
-  holds_refused: { insufficient_stock_mirror: 0, insufficient_stock_db: 0, product_not_found: 0, rate_limited: 0 },
+  holds_refused: noRefusals(),
   holds_expired: 0,
   orders_created: 0,
   payments_paid: 0,

@@ -1,14 +1,28 @@
 import { latencyBucket, quantile } from './latency-sketch.ts';
 import type { ExpiryPath, HoldRejection, Logger, Metrics, PulseTally, SalePulseStore } from './ports.ts';
 
-/** Why a hold request was refused, as the dashboard counts it: the use case's reasons and the rate limit. */
+/**
+ * Why a hold request was refused, as the dashboard counts it: every reason of the use case (the
+ * sale's rules too: outside the product's sale window, no customer for a product limited per
+ * customer, over that limit) and the rate limit.
+ */
 export const REFUSAL_REASONS = [
   'insufficient_stock_mirror',
   'insufficient_stock_db',
   'product_not_found',
+  'sale_window',
+  'customer_required',
+  'purchase_limit',
   'rate_limited',
-] as const;
+] as const satisfies readonly (HoldRejection | 'rate_limited')[];
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+// A reason the use case gains and the dashboard does not list fails the typecheck here.
+const everyReasonListed: [Exclude<HoldRejection, RefusalReason>] extends [never] ? true : never = true;
+void everyReasonListed;
+
+/** No refusal of any reason: the rates of a second with nothing counted. */
+export const noRefusals = (): Record<RefusalReason, number> =>
+  Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<RefusalReason, number>;
 
 /** What the whole sale did per second. */
 export interface SaleRates {

@@ -3303,6 +3303,7 @@ export interface operations {
                         rates: {
                             /** @description Events in that one second, summed over every process. */
                             holds_placed: number;
+                            /** @description Holds refused per second, by reason, summed over every process. */
                             holds_refused: {
                                 /** @description Events in that one second, summed over every process. */
                                 insufficient_stock_mirror: number;
@@ -3310,6 +3311,12 @@ export interface operations {
                                 insufficient_stock_db: number;
                                 /** @description Events in that one second, summed over every process. */
                                 product_not_found: number;
+                                /** @description sale-not-started and sale-ended, in that one second. */
+                                sale_window: number;
+                                /** @description Events in that one second, summed over every process. */
+                                customer_required: number;
+                                /** @description purchase-limit-exceeded, in that one second. */
+                                purchase_limit: number;
                                 /** @description Events in that one second, summed over every process. */
                                 rate_limited: number;
                             };

@@ -165,6 +165,74 @@ describe('the dashboard in a real headless Chromium, fed by two API processes', 
     expect(Date.now() - done).toBeLessThanOrEqual(2_000);
   });
 
+  it('shows the holds refused by every reason, the sale rules too, summed over both processes', async () => {
+    const [a, b] = apis.map((x) => x.url) as [string, string];
+    // What the tiles showed for each second: a second's refusals may straddle two events' seconds.
+    await page.evaluate(() => {
+      const tiles = document.querySelector('.tiles') as HTMLElement;
+      const seen: Record<string, { total: string; detail: string }> = {};
+      (window as unknown as { refusalsSeen: typeof seen }).refusalsSeen = seen;
+      const note = () => {
+        seen[tiles.dataset.second ?? ''] = {
+          total: tiles.querySelector('[data-rate="holds_refused"]')!.textContent ?? '',
+          detail: tiles.querySelector('[data-rate="refused_detail"]')!.textContent ?? '',
+        };
+      };
+      new MutationObserver(note).observe(tiles, { subtree: true, childList: true, characterData: true, attributes: true });
+      note();
+    });
+    const startSecond = Number(await page.getAttribute('.tiles', 'data-second'));
+    const admin = { authorization: `Bearer ${TOKEN}` };
+    const ruled = async (rules: object) => {
+      const res = await call(b, 'POST', '/api/admin/products', { name: 'ruled', price: 5, stock: 10, ...rules }, admin);
+      expect(res.status).toBe(201);
+      return res.body.id as number;
+    };
+    const notYet = await ruled({ sale_starts_at: '2099-01-01T00:00:00Z' });
+    const over = await ruled({ sale_starts_at: '2020-01-01T00:00:00Z', sale_ends_at: '2020-01-02T00:00:00Z' });
+    const limited = await ruled({ max_per_customer: 2 });
+    const refused = await Promise.all([
+      call(a, 'POST', '/api/holds', { product_id: notYet, quantity: 1 }),
+      call(b, 'POST', '/api/holds', { product_id: over, quantity: 1 }),
+      call(a, 'POST', '/api/holds', { product_id: over, quantity: 1 }),
+      call(b, 'POST', '/api/holds', { product_id: limited, quantity: 1 }),
+      call(a, 'POST', '/api/holds', { product_id: limited, quantity: 1 }),
+      call(b, 'POST', '/api/holds', { product_id: limited, quantity: 3, customer_id: 'browser-buyer' }),
+      call(a, 'POST', '/api/holds', { product_id: 999_999_999, quantity: 1 }),
+    ]);
+    expect(refused.map((r) => r.status)).toEqual([409, 409, 409, 400, 400, 409, 404]);
+
+    // Every second after the first one shown, each reason's count read back from the page's text.
+    const summed = async () => {
+      const seen = await page.evaluate(
+        () => (window as unknown as { refusalsSeen: Record<string, { total: string; detail: string }> }).refusalsSeen,
+      );
+      const sum: Record<string, number> = { total: 0 };
+      for (const [second, { total, detail }] of Object.entries(seen)) {
+        if (!(Number(second) > startSecond)) continue;
+        sum.total! += Number(total);
+        for (const part of detail ? detail.split(' · ') : []) {
+          const [, label, n] = /^(.*) (\d+)$/.exec(part)!;
+          sum[label!] = (sum[label!] ?? 0) + Number(n);
+        }
+      }
+      return sum;
+    };
+    const want = {
+      total: 7,
+      'outside the sale window': 3,
+      'no customer': 2,
+      'over the limit per customer': 1,
+      'unknown product': 1,
+    };
+    await expect.poll(summed, { timeout: 8_000, interval: 200 }).toEqual(want);
+    const now = Math.floor(Date.now() / 1000);
+    await page.waitForFunction((s) => Number(document.querySelector('.tiles')?.getAttribute('data-second')) > s, now, {
+      timeout: 8_000,
+    });
+    expect(await summed()).toEqual(want); // and nothing more later
+  });
+
   it("shows a wrong token's message in the alert, not a blank page", async () => {
     const other = await browser.context.newPage(); // a new tab: its own, empty sessionStorage
     watchErrors(other);

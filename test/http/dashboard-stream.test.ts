@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SaleSnapshot } from '../../src/app/dashboard-feed.ts';
+import { REFUSAL_REASONS, type RefusalReason } from '../../src/app/sale-pulse.ts';
 import { openSaleStream } from '../helpers/sale-stream.ts';
 import { TestService } from '../helpers/service.ts';
 
@@ -13,6 +14,7 @@ function summedRates(events: { snapshot: SaleSnapshot }[], fromSecond: number) {
   const sum = {
     holds_placed: 0,
     refused: 0,
+    refused_by: Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<RefusalReason, number>,
     orders_created: 0,
     payments_paid: 0,
     payments_failed: 0,
@@ -21,6 +23,7 @@ function summedRates(events: { snapshot: SaleSnapshot }[], fromSecond: number) {
   for (const r of bySecond.values()) {
     sum.holds_placed += r.holds_placed;
     sum.refused += Object.values(r.holds_refused).reduce((a, b) => a + b, 0);
+    for (const reason of REFUSAL_REASONS) sum.refused_by[reason] += r.holds_refused[reason];
     sum.orders_created += r.orders_created;
     sum.payments_paid += r.payments_paid;
     sum.payments_failed += r.payments_failed;
@@ -88,6 +91,32 @@ describe('GET /api/admin/dashboard/stream: the whole sale, live, from two API pr
       expect(races.map((r) => r.status).sort()).toEqual([201, 409, 409]);
       expect((await b.post('/api/holds', { product_id: 999_999_999, quantity: 1 })).status).toBe(404);
 
+      // The sale's rules, refused on both processes: a sale not started yet, one that has ended,
+      // a product limited per customer without a customer and over its limit.
+      const admin = { authorization: `Bearer ${TOKEN}` };
+      const ruled = async (rules: object) => {
+        const res = await a.post('/api/admin/products', { name: 'ruled', price: 5, stock: 10, ...rules }, admin);
+        expect(res.status).toBe(201);
+        return res.body.id as number;
+      };
+      const notYet = await ruled({ sale_starts_at: '2099-01-01T00:00:00Z' });
+      const over = await ruled({ sale_starts_at: '2020-01-01T00:00:00Z', sale_ends_at: '2020-01-02T00:00:00Z' });
+      const limited = await ruled({ max_per_customer: 2 });
+      const refusals = await Promise.all([
+        a.post('/api/holds', { product_id: notYet, quantity: 1 }),
+        b.post('/api/holds', { product_id: notYet, quantity: 1 }),
+        b.post('/api/holds', { product_id: over, quantity: 1 }),
+        b.post('/api/holds', { product_id: limited, quantity: 1 }),
+        a.post('/api/holds', { product_id: limited, quantity: 3, customer_id: 'dash-buyer' }),
+      ]);
+      expect(refusals.map((r) => r.body.type)).toEqual([
+        '/problems/sale-not-started',
+        '/problems/sale-not-started',
+        '/problems/sale-ended',
+        '/problems/customer-required',
+        '/problems/purchase-limit-exceeded',
+      ]);
+
       // Orders made on the other process than the hold: 10 of A's holds (1 unit), 5 of B's (2 units).
       const fromA = holdsA.slice(0, 10).map((r) => b.post('/api/orders', { hold_id: r.body.hold_id }));
       const fromB = holdsB.slice(0, 5).map((r) => a.post('/api/orders', { hold_id: r.body.hold_id }));
@@ -113,11 +142,15 @@ describe('GET /api/admin/dashboard/stream: the whole sale, live, from two API pr
       expect(Date.now() - done).toBeLessThanOrEqual(2_500);
 
       // Rates: every event of both processes is counted once, in the second it happened.
-      const want = { holds_placed: 36, refused: 3, orders_created: 15, payments_paid: 6, payments_failed: 2 };
+      const want = { holds_placed: 36, refused: 8, orders_created: 15, payments_paid: 6, payments_failed: 2 };
       await stream.waitFor(() => matches(summedRates(stream.events, fromSecond), want), 8_000);
       const last = stream.events.length;
       await stream.waitFor(() => stream.events.length >= last + 2, 5_000);
-      expect(summedRates(stream.events, fromSecond)).toMatchObject(want); // and nothing more later
+      const rates = summedRates(stream.events, fromSecond);
+      expect(rates).toMatchObject(want); // and nothing more later
+      const { insufficient_stock_mirror: mirror, insufficient_stock_db: db, ...byRule } = rates.refused_by;
+      expect(mirror + db).toBe(2); // the scarce product's two losers, by whichever of the two saw it first
+      expect(byRule).toEqual({ product_not_found: 1, sale_window: 3, customer_required: 1, purchase_limit: 1, rate_limited: 0 });
       expect(Math.max(...stream.events.map((e) => e.snapshot.hold_latency_ms.samples))).toBeGreaterThan(0);
     } finally {
       stream.close();

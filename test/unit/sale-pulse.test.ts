@@ -38,6 +38,10 @@ describe('SalePulse', () => {
     pulse.holdPlaced();
     pulse.holdPlaced();
     pulse.holdRejected('insufficient_stock_mirror');
+    pulse.holdRejected('sale_window');
+    pulse.holdRejected('sale_window');
+    pulse.holdRejected('customer_required');
+    pulse.holdRejected('purchase_limit');
     pulse.holdAnswered(12, 201);
     pulse.holdAnswered(30, 429);
     now += 1_000; // the next second
@@ -50,7 +54,15 @@ describe('SalePulse', () => {
     const { rates, latency } = await readPulse(store, 1_700_000_000);
     expect(rates).toEqual({
       holds_placed: 2,
-      holds_refused: { insufficient_stock_mirror: 1, insufficient_stock_db: 0, product_not_found: 0, rate_limited: 1 },
+      holds_refused: {
+        insufficient_stock_mirror: 1,
+        insufficient_stock_db: 0,
+        product_not_found: 0,
+        sale_window: 2,
+        customer_required: 1,
+        purchase_limit: 1,
+        rate_limited: 1,
+      },
       holds_expired: 0,
       orders_created: 0,
       payments_paid: 0,

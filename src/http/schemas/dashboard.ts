@@ -26,12 +26,18 @@ export const SaleSnapshot = Type.Object(
     products: Type.Array(ProductFigures, { description: 'Every product, exact from PostgreSQL.' }),
     rates: Type.Object({
       holds_placed: PerSecond,
-      holds_refused: Type.Object({
-        insufficient_stock_mirror: PerSecond,
-        insufficient_stock_db: PerSecond,
-        product_not_found: PerSecond,
-        rate_limited: PerSecond,
-      }),
+      holds_refused: Type.Object(
+        {
+          insufficient_stock_mirror: PerSecond,
+          insufficient_stock_db: PerSecond,
+          product_not_found: PerSecond,
+          sale_window: Type.Integer({ minimum: 0, description: 'sale-not-started and sale-ended, in that one second.' }),
+          customer_required: PerSecond,
+          purchase_limit: Type.Integer({ minimum: 0, description: 'purchase-limit-exceeded, in that one second.' }),
+          rate_limited: PerSecond,
+        },
+        { description: 'Holds refused per second, by reason, summed over every process.' },
+      ),
       holds_expired: PerSecond,
       orders_created: PerSecond,
       payments_paid: PerSecond,
@@ -54,7 +60,15 @@ export const SaleSnapshot = Type.Object(
         products: [{ id: 1, name: 'Console', total_stock: 100, available: 58, held: 12, ordered: 30, paid: 21 }],
         rates: {
           holds_placed: 40,
-          holds_refused: { insufficient_stock_mirror: 0, insufficient_stock_db: 0, product_not_found: 0, rate_limited: 0 },
+          holds_refused: {
+            insufficient_stock_mirror: 0,
+            insufficient_stock_db: 0,
+            product_not_found: 0,
+            sale_window: 3,
+            customer_required: 0,
+            purchase_limit: 1,
+            rate_limited: 0,
+          },
           holds_expired: 2,
           orders_created: 9,
           payments_paid: 7,
