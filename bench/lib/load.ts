@@ -143,8 +143,11 @@ export async function checkoutClients(pool: pg.Pool, n: number): Promise<pg.Pool
 
 /**
  * Runs each contender for a slice of the time, in turn, `rounds` times, so that noise from other
- * work on a shared machine falls on all of them alike. Rates add up over the rounds; p50 and p99
- * are the medians of the rounds' values.
+ * work on a shared machine falls on all of them alike. Every other round runs them in the reverse
+ * order (A B, B A, A B, ...): a load that drifts during the run (a table that grows, a checkpoint,
+ * a neighbour's job winding down) would otherwise always favour the contender that runs first, and
+ * with an even number of rounds a steady drift falls on all of them equally. Rates add up over the
+ * rounds; p50 and p99 are the medians of the rounds' values.
  */
 type Contender = (seconds: number) => Promise<Measurement>;
 export async function interleaved<C extends Contender[]>(
@@ -155,12 +158,13 @@ export async function interleaved<C extends Contender[]>(
   const slice = Math.max(1, Math.round(seconds / rounds));
   const runs = contenders.map((run) => ({ run, results: [] as Measurement[] }));
   for (let r = 0; r < rounds; r++) {
-    for (const c of runs) c.results.push(await c.run(slice));
+    for (const c of r % 2 === 0 ? runs : [...runs].reverse()) c.results.push(await c.run(slice));
   }
   return runs.map((c) => merge(c.results)) as { [K in keyof C]: Measurement };
 }
 
-function merge(parts: Measurement[]): Measurement {
+/** Several measurements of one contender as one: rates add up over their time, p50 and p99 are the medians. */
+export function merge(parts: Measurement[]): Measurement {
   const count = parts.reduce((s, m) => s + m.count, 0);
   const seconds = parts.reduce((s, m) => s + (m.rate > 0 ? m.count / m.rate : 0), 0);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
