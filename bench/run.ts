@@ -154,9 +154,10 @@ async function main(): Promise<void> {
       // The same load on one hot product, in turns without, with, and again without a dashboard
       // stream open on the process under load (its snapshot query and counter reads run only while
       // a stream is open), in short slices, each other round in reverse order: the dashboard always
-      // runs in the middle, so that a drift of the machine's load falls on both sides alike. What
-      // it costs is about 1% of the API process's CPU; one unwatched run against the other, on this
-      // shared machine, differs by up to 10% (decision 21), so the baseline is both of them.
+      // runs in the middle, so that a drift of the machine's load falls on both sides alike. A
+      // profile puts the stream's cost at about 1% of the API process's CPU; one unwatched run
+      // against the other, on a shared machine, differs by up to 10% (decision 21), so the
+      // baseline is both of them.
       const watched = await insertBenchProduct(env.pool, 10_000_000);
       const sellOn = load({
         url: `${api.url}/api/holds`,
