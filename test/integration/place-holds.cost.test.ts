@@ -42,16 +42,35 @@ describe('the cost of placing holds as the sale grows', () => {
   const oneLine = (productId: number): HoldRequest => ({ id: randomUUID(), lines: [{ productId, quantity: 1 }] });
 
   /** Sequential scans of the growing tables by `place` (counted inside one transaction). */
-  async function seqScansDuring(place: (client: pg.PoolClient) => Promise<unknown>): Promise<Record<string, number>> {
+  function seqScansDuring(place: (client: pg.PoolClient) => Promise<unknown>): Promise<Record<string, number>> {
+    return countsDuring(
+      place,
+      `select relname as name, seq_scan as n from pg_stat_xact_user_tables where relname = any($1::text[])`,
+      GROWING,
+    );
+  }
+
+  /** Scans of the given indexes by `place` (counted inside one transaction). */
+  function indexScansDuring(
+    place: (client: pg.PoolClient) => Promise<unknown>,
+    indexes: string[],
+  ): Promise<Record<string, number>> {
+    return countsDuring(
+      place,
+      `select relname as name, pg_stat_get_xact_numscans(oid) as n from pg_class where relname = any($1::text[]) and relkind = 'i'`,
+      indexes,
+    );
+  }
+
+  async function countsDuring(
+    place: (client: pg.PoolClient) => Promise<unknown>,
+    statistics: string,
+    names: string[],
+  ): Promise<Record<string, number>> {
     const client = await pool.connect();
     const read = async () =>
       Object.fromEntries(
-        (
-          await client.query<{ relname: string; seq_scan: string }>(
-            `select relname, seq_scan from pg_stat_xact_user_tables where relname = any($1::text[])`,
-            [GROWING],
-          )
-        ).rows.map((r) => [r.relname, Number(r.seq_scan)]),
+        (await client.query<{ name: string; n: string }>(statistics, [names])).rows.map((r) => [r.name, Number(r.n)]),
       );
     try {
       await client.query('begin');
@@ -59,7 +78,7 @@ describe('the cost of placing holds as the sale grows', () => {
       await place(client);
       const after = await read();
       await client.query('commit');
-      return Object.fromEntries(GROWING.map((t) => [t, (after[t] ?? 0) - (before[t] ?? 0)]));
+      return Object.fromEntries(names.map((t) => [t, (after[t] ?? 0) - (before[t] ?? 0)]));
     } finally {
       client.release();
     }
@@ -127,5 +146,23 @@ describe('the cost of placing holds as the sale grows', () => {
       expect(decisions.map((d) => d.kind)).toEqual(Array.from({ length: 20 }, () => 'placed'));
     });
     expect(scans).toEqual(NO_SCAN);
+  });
+
+  it("counts each customer of a limited product once per batch, however many of the batch's requests are theirs", async () => {
+    const limited = products[2]!;
+    // 20 requests from 5 customers (the previous test made the product limited and gave them holds
+    // and orders): one probe of each customer index per customer, not per request.
+    const probes = await indexScansDuring(
+      async (client) => {
+        const decisions = await placeHolds(
+          client,
+          Array.from({ length: 20 }, (_, i) => ({ ...oneLine(limited), customerId: `cost-${i % 5}` })),
+          600,
+        );
+        expect(decisions.map((d) => d.kind)).toEqual(Array.from({ length: 20 }, () => 'placed'));
+      },
+      ['holds_active_customer', 'orders_customer'],
+    );
+    expect(probes).toEqual({ holds_active_customer: 5, orders_customer: 5 });
   });
 });

@@ -1,5 +1,5 @@
 -- Places a batch of holds, each of one or more product lines, in one statement (group commit;
--- a single hold is a batch of one). The work is done by the place_holds function of migration 008:
+-- a single hold is a batch of one). The work is done by the place_holds function of migration 010:
 -- it locks every product of the batch in id order, decides the requests in arrival order by the
 -- products' sale windows, customer limits and stock, all lines of a request or none, and writes the
 -- granted holds, their lines and one stock movement per line.
