@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -73,7 +75,7 @@ export async function startServer(args: string[], env: Record<string, string>, p
  * JavaScript as `npm start` runs it, or (`fromSource`) the TypeScript through tsx.
  */
 export function startApi(env: Record<string, string>, port: number, fromSource = false): Promise<Server> {
-  const args = fromSource ? ['--import', 'tsx', 'src/cli/index.ts', 'serve'] : ['bin/flashsale.js', 'serve'];
+  const args = fromSource ? ['--import', 'tsx', 'src/cli/index.ts', 'serve'] : [...startNodeFlags(), 'bin/flashsale.js', 'serve'];
   return startServer(args, { LOG_LEVEL: 'warn', ...env }, port, '/health/live');
 }
 
@@ -90,6 +92,13 @@ export async function cpuSeconds(pid: number): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/** The Node options `npm start` gives the API (package.json's start script), so the bench runs it alike. */
+function startNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('bin/flashsale.js'));
 }
 
 async function peakRss(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): Promise<number | null> {
