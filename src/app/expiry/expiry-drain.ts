@@ -36,22 +36,14 @@ export class DueHoldsDrain {
   async expire(holdId: string): Promise<ExpireHoldResult> {
     if (!this.running) {
       if (this.endedHere(holdId)) return { kind: 'not-active', status: 'expired' };
-      const leading = (async () => {
-        const result = await expireHold(this.ctx, holdId, 'job');
-        // A hold that was due when its job fired: its neighbours from the same sale probably are too.
-        if (result.kind === 'expired') await this.drain();
-        return result;
-      })();
-      // The others wait for the leader, whether its statement succeeded or not (then its job retries).
-      this.running = leading
-        .then(
-          () => {},
-          () => {},
-        )
-        .finally(() => {
-          this.running = null;
-        });
-      return leading;
+      return this.start(
+        (async () => {
+          const result = await expireHold(this.ctx, holdId, 'job');
+          // A hold that was due when its job fired: its neighbours from the same sale probably are too.
+          if (result.kind === 'expired') await this.drain();
+          return result;
+        })(),
+      );
     }
     await this.idle();
     if (this.endedHere(holdId)) return { kind: 'not-active', status: 'expired' };
@@ -67,12 +59,7 @@ export class DueHoldsDrain {
       this.again = true;
       return this.running;
     }
-    this.running = this.drain()
-      .then(() => {})
-      .finally(() => {
-        this.running = null;
-      });
-    return this.running;
+    return this.start(this.drain()).then(() => {});
   }
 
   /**
@@ -84,16 +71,25 @@ export class DueHoldsDrain {
       await this.idle();
       return 0;
     }
-    let expired = 0;
-    this.running = this.drain()
-      .then((n) => {
-        expired = n;
-      })
+    return this.start(this.drain());
+  }
+
+  /**
+   * Makes `work` the running drain: whoever arrives meanwhile waits for it, whether it succeeds or
+   * not (a leader's failed statement is retried by its job). Settles as `work` does, once no drain
+   * runs any more.
+   */
+  private start<T>(work: Promise<T>): Promise<T> {
+    const running = work
+      .then(
+        () => {},
+        () => {},
+      )
       .finally(() => {
         this.running = null;
       });
-    await this.running;
-    return expired;
+    this.running = running;
+    return running.then(() => work);
   }
 
   /** Resolves once no drain is running. */
