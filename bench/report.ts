@@ -1,6 +1,6 @@
 import { execSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import type { Measurement } from './lib/load.ts';
+import type { Measurement } from './lib/measure.ts';
 
 /** One line of the table: a measurement, its baseline, and the target on their ratio. */
 export interface Row {

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createQueueRedis } from '../src/adapters/redis/client.ts';
 import { fmtMs, fmtRate, machine, ratioRow, table, type Row } from './report.ts';
 import { withDashboardOpen } from './lib/dashboard.ts';
-import { autocannonLoad, interleaved, merge, type HttpLoad, type Measurement } from './lib/load.ts';
+import { autocannonLoad, interleaved, merge, type HttpLoad, type Measurement } from './lib/measure.ts';
 import { cpuSeconds, startApi, startServer, type Server } from './lib/processes.ts';
 import { createBenchEnv, insertBenchProduct } from './lib/setup.ts';
 import { cartStatementLoop, minimalHoldLoop } from './scenarios/baselines.ts';

@@ -9,7 +9,8 @@
  */
 import { MINIMAL_HOLD } from './scenarios/baselines.ts';
 import { fmtRate, machine, ratioRow, table, type Row } from './report.ts';
-import { autocannonLoad, checkoutClients, httpClient, interleaved, loopLoad } from './lib/load.ts';
+import { SaleClient } from '../src/cli/sale-load.ts';
+import { autocannonLoad, checkoutClients, interleaved, loopLoad } from './lib/measure.ts';
 import { startApi, startServer, type Server } from './lib/processes.ts';
 import { createBenchEnv, insertBenchProduct } from './lib/setup.ts';
 
@@ -50,10 +51,10 @@ async function main(): Promise<void> {
     servers.push(two);
 
     const spread = (url: string) => async (seconds: number) => {
-      const http = httpClient(url, CONNECTIONS);
+      const http = new SaleClient(url, CONNECTIONS);
       try {
         return await loopLoad(CONNECTIONS, seconds, async () => {
-          const res = await http.post('/api/holds', { product_id: pick(), quantity: 1 });
+          const res = await http.exchange('POST /api/holds', 'POST', '/api/holds', { product_id: pick(), quantity: 1 });
           return res.status === 201;
         });
       } finally {

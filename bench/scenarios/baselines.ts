@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { checkoutClients, loopLoad, type Measurement } from '../lib/load.ts';
+import { checkoutClients, loopLoad, type Measurement } from '../lib/measure.ts';
 
 /**
  * The least a hold can be: one statement that takes a unit if one is left and inserts the hold

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { BullMqExpiryScheduler } from '../../src/adapters/expiry/bullmq-scheduler.ts';
-import { autocannonLoad, type Measurement } from '../lib/load.ts';
+import { autocannonLoad, type Measurement } from '../lib/measure.ts';
 import { startProcess } from '../lib/processes.ts';
 import { insertBenchProduct } from '../lib/setup.ts';
 

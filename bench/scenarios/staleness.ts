@@ -1,5 +1,5 @@
 import { Pool as HttpPool } from 'undici';
-import { percentiles } from '../lib/load.ts';
+import { percentiles } from '../lib/measure.ts';
 
 export interface Staleness {
   changes: number;

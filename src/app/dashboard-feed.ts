@@ -1,37 +1,13 @@
 import type { Pool } from '../adapters/postgres/db.ts';
 import { readSaleFigures } from '../adapters/postgres/products.ts';
+import type { ProductFiguresView, SaleSnapshotView } from '../contract/dashboard.ts';
 import type { Logger, SalePulseStore } from './ports.ts';
-import { noRefusals, PULSE_READ_LAG_SECONDS, readPulse, type HoldLatency, type SaleRates } from './sale-pulse.ts';
-
-/** One product as the dashboard shows it; `ordered` counts orders created or paid, `paid` the paid part. */
-export interface ProductFigures {
-  id: number;
-  name: string;
-  total_stock: number;
-  available: number;
-  held: number;
-  ordered: number;
-  paid: number;
-}
-
-/** The whole sale at one moment: every process's work, not one process's view. */
-export interface SaleSnapshot {
-  at: string;
-  /** The epoch second the rates are of (a couple of seconds ago, once every process has counted it). */
-  second: number;
-  /** When PostgreSQL last answered; earlier than `at` when the last read failed. */
-  figures_at: string | null;
-  products: ProductFigures[];
-  rates: SaleRates;
-  hold_latency_ms: HoldLatency;
-  /** What could not be read this time (the rest of the snapshot is the last good value). */
-  warnings: string[];
-}
+import { noRefusals, PULSE_READ_LAG_SECONDS, readPulse } from './sale-pulse.ts';
 
 /** After the boundary, so that the second before it is over everywhere. */
 const TICK_OFFSET_MS = 100;
 
-export type SnapshotListener = (snapshot: SaleSnapshot) => void;
+export type SnapshotListener = (snapshot: SaleSnapshotView) => void;
 
 /**
  * Builds the sale's snapshot once per interval, only while somebody watches, and hands the same
@@ -42,8 +18,8 @@ export class DashboardFeed {
   private readonly listeners = new Set<SnapshotListener>();
   private timer: NodeJS.Timeout | undefined;
   private building: Promise<void> | null = null;
-  private last: SaleSnapshot | null = null;
-  private lastProducts: { at: string; products: ProductFigures[] } | null = null;
+  private last: SaleSnapshotView | null = null;
+  private lastProducts: { at: string; products: ProductFiguresView[] } | null = null;
 
   constructor(
     private readonly deps: { pool: Pool; pulses: SalePulseStore; log: Logger; intervalMs?: number; now?: () => number },
@@ -103,7 +79,7 @@ export class DashboardFeed {
     return this.building;
   }
 
-  private async build(): Promise<SaleSnapshot> {
+  private async build(): Promise<SaleSnapshotView> {
     const now = (this.deps.now ?? Date.now)();
     const second = Math.floor(now / 1000) - PULSE_READ_LAG_SECONDS;
     const [figures, pulse] = await Promise.allSettled([readSaleFigures(this.deps.pool), readPulse(this.deps.pulses, second)]);
@@ -137,7 +113,7 @@ export class DashboardFeed {
   }
 }
 
-const emptyRates = (): SaleRates => ({
+const emptyRates = (): SaleSnapshotView['rates'] => ({
   holds_placed: 0,
   holds_refused: noRefusals(),
   holds_expired: 0,

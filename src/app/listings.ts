@@ -2,6 +2,7 @@ import { listHoldRows, listMovementRows, listOrderRows, listProductRows, type Pa
 import { holdOf } from '../adapters/postgres/holds.ts';
 import { findProduct } from '../adapters/postgres/products.ts';
 import type { AdminHoldView } from '../contract/holds.ts';
+import type { PageView } from '../contract/common.ts';
 import type { OrderView } from '../contract/orders.ts';
 import type { ProductView } from '../contract/products.ts';
 import type { MovementView } from '../contract/stock.ts';
@@ -11,18 +12,10 @@ import type { PaymentStatus } from '../domain/order.ts';
 import type { AppContext } from './ports.ts';
 import { holdView, orderView, productView } from './views.ts';
 
-/** A page of a list: its items, and the offset of the next page, or null on the last one. */
-export interface PageOf<T> {
-  items: T[];
-  limit: number;
-  offset: number;
-  next_offset: number | null;
-}
-
 type Ctx = Pick<AppContext, 'pool'>;
 
 /** Fetches one row more than asked for, to know whether another page follows without counting. */
-async function paged<R, T>(page: Page, fetch: (p: Page) => Promise<R[]>, view: (r: R) => T): Promise<PageOf<T>> {
+async function paged<R, T>(page: Page, fetch: (p: Page) => Promise<R[]>, view: (r: R) => T): Promise<PageView<T>> {
   const rows = await fetch({ limit: page.limit + 1, offset: page.offset });
   const more = rows.length > page.limit;
   return {
@@ -34,7 +27,7 @@ async function paged<R, T>(page: Page, fetch: (p: Page) => Promise<R[]>, view: (
 }
 
 /** Products with the available stock the database holds (the truth, not the mirror). */
-export const listProducts = (ctx: Ctx, page: Page): Promise<PageOf<ProductView>> =>
+export const listProducts = (ctx: Ctx, page: Page): Promise<PageView<ProductView>> =>
   paged(
     page,
     (p) => listProductRows(ctx.pool, p),
@@ -42,7 +35,7 @@ export const listProducts = (ctx: Ctx, page: Page): Promise<PageOf<ProductView>>
   );
 
 /** A product's audit trail, newest first. */
-export async function listMovements(ctx: Ctx, productId: number, page: Page): Promise<PageOf<MovementView>> {
+export async function listMovements(ctx: Ctx, productId: number, page: Page): Promise<PageView<MovementView>> {
   if (!(await findProduct(ctx.pool, productId))) throw productNotFound(productId);
   return paged(
     page,
@@ -66,7 +59,7 @@ export const listHolds = (
   ctx: Ctx,
   filter: { status?: HoldStatus | undefined; productId?: number | undefined; customerId?: string | undefined },
   page: Page,
-): Promise<PageOf<AdminHoldView>> =>
+): Promise<PageView<AdminHoldView>> =>
   paged(
     page,
     (p) => listHoldRows(ctx.pool, filter, p),
@@ -77,4 +70,4 @@ export const listOrders = (
   ctx: Ctx,
   filter: { status?: PaymentStatus | undefined; productId?: number | undefined; customerId?: string | undefined },
   page: Page,
-): Promise<PageOf<OrderView>> => paged(page, (p) => listOrderRows(ctx.pool, filter, p), orderView);
+): Promise<PageView<OrderView>> => paged(page, (p) => listOrderRows(ctx.pool, filter, p), orderView);

@@ -1,3 +1,4 @@
+import type { HoldLatencyView, SaleRatesView } from '../contract/dashboard.ts';
 import { latencyBucket, quantile } from './latency-sketch.ts';
 import type { ExpiryPath, HoldRejection, Logger, Metrics, PulseTally, SalePulseStore } from './ports.ts';
 
@@ -24,22 +25,17 @@ void everyReasonListed;
 export const noRefusals = (): Record<RefusalReason, number> =>
   Object.fromEntries(REFUSAL_REASONS.map((r) => [r, 0])) as Record<RefusalReason, number>;
 
-/** What the whole sale did per second. */
-export interface SaleRates {
-  holds_placed: number;
-  holds_refused: Record<RefusalReason, number>;
-  holds_expired: number;
-  orders_created: number;
-  payments_paid: number;
-  payments_failed: number;
-}
-
+/** What the whole sale did per second, as the dashboard's contract has it. */
+export type SaleRates = SaleRatesView;
 /** Latency of POST /api/holds answers, in milliseconds, over all processes. */
-export interface HoldLatency {
-  p50: number | null;
-  p99: number | null;
-  samples: number;
-}
+export type HoldLatency = HoldLatencyView;
+// The contract's refusal reasons are the ones counted here, no more and no fewer.
+const sameReasons: [keyof SaleRates['holds_refused']] extends [RefusalReason]
+  ? [RefusalReason] extends [keyof SaleRates['holds_refused']]
+    ? true
+    : never
+  : never = true;
+void sameReasons;
 
 const LATENCY_PREFIX = 'lat_';
 const FLUSH_OFFSET_MS = 50;

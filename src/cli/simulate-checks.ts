@@ -5,7 +5,7 @@ import { checkInvariants } from '../app/reconcile.ts';
 import type { StockMirror } from '../app/ports.ts';
 import type { Config } from '../config.ts';
 import { present } from '../domain/present.ts';
-import { RecordingClient, type HoldRecord, type SalePlan } from './simulate-load.ts';
+import { SaleClient, type HoldRecord, type SalePlan } from './sale-load.ts';
 import { availableStock, type HoldStatuses } from './simulate-service.ts';
 import type { Check } from './simulate-report.ts';
 
@@ -136,7 +136,7 @@ export async function databaseChecks(config: Config, plan: SalePlan): Promise<Ch
   const pool = createPool({ connectionString: config.DATABASE_URL, max: 2, applicationName: 'flashsale-simulate' });
   const target = redisTarget(config);
   const redis = target ? createRedis(target) : null;
-  const http = redis ? null : new RecordingClient(plan.url, 4);
+  const http = redis ? null : new SaleClient(plan.urls, 4);
   const mirror: StockMirror = redis
     ? new RedisStockMirror(redis, config.REDIS_PREFIX)
     : {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, type Config } from '../config.ts';
-import type { SalePlan } from './simulate-load.ts';
+import type { SalePlan } from './sale-load.ts';
 
 export const SIMULATE_HELP = `Usage: flashsale simulate [options]
 
@@ -65,7 +65,7 @@ function share(name: string, v: string): number {
 
 /** What `simulate` was asked to do: the sale to play, and how to get its products and report it. */
 export interface SimulateOptions {
-  plan: SalePlan;
+  plan: SalePlan & { buyers: number };
   /** Products to create through the admin API (with `stock` each), instead of `products`. */
   create: number | null;
   stock: string;
@@ -86,8 +86,8 @@ export function parseSimulateArgs(config: Config, args: string[]): SimulateOptio
   const quantityMix = mix('quantities', o.quantities);
   const cartSizeMix = mix('cart-size', o['cart-size']);
   if (cartSizeMix.some(([size]) => size > 50)) throw usageError('--cart-size must not exceed 50 lines');
-  const plan: SalePlan = {
-    url: o.url.replace(/\/$/, ''),
+  const plan: SimulateOptions['plan'] = {
+    urls: [o.url.replace(/\/$/, '')],
     buyers: positiveInt('buyers', o.buyers),
     concurrency: positiveInt('concurrency', o.concurrency),
     productIds: [],

@@ -1,4 +1,4 @@
-import type { EndpointStats, HoldRecord, SaleRecord } from './simulate-load.ts';
+import type { EndpointStats, HoldRecord, SaleRecord } from './sale-load.ts';
 
 export interface Check {
   name: string;

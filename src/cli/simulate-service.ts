@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import { present } from '../domain/present.ts';
-import type { HoldRecord, RecordingClient } from './simulate-load.ts';
+import type { HoldRecord, SaleClient } from './sale-load.ts';
 import { usageError } from './simulate-options.ts';
 
 // What simulate asks the service besides the sale itself: its products, made or read before the
@@ -10,7 +10,7 @@ import { usageError } from './simulate-options.ts';
 export type HoldStatuses = Map<string, { status: string; payment?: string }>;
 
 export async function createProducts(
-  http: RecordingClient,
+  http: SaleClient,
   config: Config,
   n: number,
   stock: number,
@@ -39,10 +39,7 @@ export async function createProducts(
   return ids;
 }
 
-export async function readProduct(
-  http: RecordingClient,
-  id: number,
-): Promise<{ available: number; maxPerCustomer: number | null }> {
+export async function readProduct(http: SaleClient, id: number): Promise<{ available: number; maxPerCustomer: number | null }> {
   const res = await http.call('GET /api/products/{id}', 'GET', `/api/products/${id}`);
   if (res.status !== 200) throw new Error(`product ${id}: ${res.status} ${JSON.stringify(res.body)}`);
   return {
@@ -51,14 +48,14 @@ export async function readProduct(
   };
 }
 
-export async function availableStock(http: RecordingClient, id: number): Promise<number> {
+export async function availableStock(http: SaleClient, id: number): Promise<number> {
   const res = await http.call('GET /api/products/{id}', 'GET', `/api/products/${id}`);
   if (res.status !== 200) throw new Error(`product ${id}: ${res.status} ${JSON.stringify(res.body)}`);
   return present(res.body?.available_stock, `available_stock of product ${id}`);
 }
 
 /** Each hold's status (and its order's payment) as the service reports it, waiting for expiries up to `until`. */
-export async function settleHolds(http: RecordingClient, holds: HoldRecord[], until: number): Promise<HoldStatuses> {
+export async function settleHolds(http: SaleClient, holds: HoldRecord[], until: number): Promise<HoldStatuses> {
   const result: HoldStatuses = new Map();
   for (;;) {
     let live = 0;

@@ -1,7 +1,7 @@
 import { present } from '../domain/present.ts';
 import type { Config } from '../config.ts';
 import { accountingChecks, databaseChecks, limitChecks, mostUnitsPerCustomer } from './simulate-checks.ts';
-import { playSale, RecordingClient } from './simulate-load.ts';
+import { playSale, SaleClient } from './sale-load.ts';
 import { parseSimulateArgs, positiveInt, usageError } from './simulate-options.ts';
 import { outcomes, progressBar, renderSummary, summarizeEndpoints, type SimulationSummary } from './simulate-report.ts';
 import { availableStock, createProducts, readProduct, settleHolds } from './simulate-service.ts';
@@ -10,13 +10,13 @@ export { SIMULATE_HELP } from './simulate-options.ts';
 
 /**
  * `flashsale simulate`: reads its options (simulate-options.ts), makes or reads the products
- * (simulate-service.ts), plays the sale (simulate-load.ts), waits for holds to settle, checks the
+ * (simulate-service.ts), plays the sale (sale-load.ts), waits for holds to settle, checks the
  * invariants (simulate-checks.ts) and prints the report (simulate-report.ts). Exit status 1 when an
  * invariant failed.
  */
 export async function simulate(config: Config, args: string[]): Promise<number> {
   const { plan, ...o } = parseSimulateArgs(config, args);
-  const admin = new RecordingClient(plan.url, 16);
+  const admin = new SaleClient(plan.urls, 16);
   try {
     plan.productIds = o.create
       ? await createProducts(admin, config, o.create, positiveInt('stock', o.stock), o.maxPerCustomer)
@@ -50,7 +50,7 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
       ...(await databaseChecks(config, plan)),
     ];
     const summary: SimulationSummary = {
-      url: plan.url,
+      url: present(plan.urls[0], 'the service URL'),
       buyers: plan.buyers,
       concurrency: plan.concurrency,
       products: plan.productIds.map((id) => ({

@@ -1,4 +1,4 @@
-import { Type, type TLiteral, type TSchema, type TSchemaOptions, type TUnion } from 'typebox';
+import { Type, type Static, type TLiteral, type TSchema, type TSchemaOptions, type TUnion } from 'typebox';
 import { CUSTOMER_ID_PATTERN } from '../domain/fair-sale.ts';
 
 /**
@@ -46,3 +46,6 @@ export const PageOf = <T extends TSchema>(item: T, example: unknown) =>
     },
     { examples: [{ items: [example], limit: 20, offset: 0, next_offset: null }] },
   );
+
+/** A page of `T`s as the service answers it: the shape of `PageOf`'s schema, with its items typed. */
+export type PageView<T> = Omit<Static<ReturnType<typeof PageOf>>, 'items'> & { items: T[] };

@@ -1,4 +1,4 @@
-import type { SaleSnapshot } from '../../src/app/dashboard-feed.ts';
+import type { SaleSnapshotView as SaleSnapshot } from '../../src/contract/dashboard.ts';
 
 export interface SaleStream {
   status: number;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SaleSnapshot } from '../../src/app/dashboard-feed.ts';
+import type { SaleSnapshotView as SaleSnapshot } from '../../src/contract/dashboard.ts';
 import { REFUSAL_REASONS, type RefusalReason } from '../../src/app/sale-pulse.ts';
 import { openSaleStream } from '../helpers/sale-stream.ts';
 import { TestService } from '../helpers/service.ts';

@@ -3,13 +3,10 @@ import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
-import type { SaleSnapshot as SnapshotView } from '../../../app/dashboard-feed.ts';
 import { ADMIN_SECURITY, requireAdminToken } from '../../plugins/admin-auth.ts';
 import { htmlResponse, problems, PUBLIC_SECURITY } from '../../schemas/common.ts';
-import { DashboardAssetParams, SaleSnapshot } from '../../schemas/dashboard.ts';
-
-// The view the feed builds is the documented event: a drift between them fails the typecheck.
-const documented: (s: SnapshotView) => Static<typeof SaleSnapshot> = (s) => s;
+import { SaleSnapshot, type SaleSnapshotView as SnapshotView } from '../../../contract/dashboard.ts';
+import { DashboardAssetParams } from '../../schemas/dashboard.ts';
 
 const require = createRequire(import.meta.url);
 const page = (name: string) => readFileSync(new URL(`../../../../public/dashboard/${name}`, import.meta.url), 'utf8');
@@ -29,7 +26,7 @@ const frames = new WeakMap<SnapshotView, string>();
 function frameOf(snapshot: SnapshotView): string {
   let frame = frames.get(snapshot);
   if (!frame) {
-    frame = `id: ${snapshot.second}\nevent: sale\ndata: ${JSON.stringify(documented(snapshot))}\n\n`;
+    frame = `id: ${snapshot.second}\nevent: sale\ndata: ${JSON.stringify(snapshot)}\n\n`;
     frames.set(snapshot, frame);
   }
   return frame;

@@ -1,7 +1,6 @@
 // @ts-expect-error autocannon ships no type declarations
 import autocannon from 'autocannon';
 import type pg from 'pg';
-import { Pool as HttpPool } from 'undici';
 
 /** What one measured run produced: the rate of the operations that counted, and their latency. */
 export interface Measurement {
@@ -116,24 +115,6 @@ export function percentiles(values: number[]): { p50: number; p99: number } {
   const sorted = Float64Array.from(values).sort();
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return { p50: at(0.5), p99: at(0.99) };
-}
-
-/** A keep-alive HTTP client for scenarios whose requests differ one from the next. */
-export function httpClient(url: string, connections: number) {
-  const pool = new HttpPool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
-  return {
-    async post(path: string, body: unknown): Promise<{ status: number; body: any }> {
-      const res = await pool.request({
-        path,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const text = await res.body.text();
-      return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
-    },
-    close: () => pool.close(),
-  };
 }
 
 /** A pg client per worker, checked out for the whole run, as a plain loop would hold them. */
