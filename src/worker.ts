@@ -3,6 +3,7 @@ import { startInProcessExpiryWorker } from './adapters/expiry/in-process-worker.
 import { createQueueRedis, queuePrefix } from './adapters/redis/client.ts';
 import { startBullMqExpiryWorker } from './adapters/expiry/bullmq-worker.ts';
 import { cancelOverdueOrders } from './app/expiry/cancel-unpaid-orders.ts';
+import { DueHoldsAlarm } from './app/expiry/due-holds-alarm.ts';
 import { DueHoldsDrain } from './app/expiry/expiry-drain.ts';
 import { runPeriodically } from './app/periodic-task.ts';
 import { reconcile } from './app/reconcile.ts';
@@ -26,12 +27,19 @@ export function startWorker(rt: Runtime, opts: { processJobs?: boolean } = {}): 
   // them in parallel batches, and the jobs of the holds it ended need no statement.
   const drain = new DueHoldsDrain(rt.ctx);
   const expiryJobs = processJobs ? startExpiryJobs(rt, drain) : null;
+  // Where the jobs run, the drain also starts on its own at the instant holds fall due (decision 27);
+  // each sweep sets the alarm for whatever is due next.
+  const alarm = processJobs ? new DueHoldsAlarm(rt.ctx, drain) : null;
+  const armAlarm = (): Promise<void> | undefined =>
+    alarm?.arm().catch((err: unknown) => rt.log.warn({ err }, 'could not set the expiry alarm; the jobs and the sweeper go on'));
+  void armAlarm();
   const sweeper = runPeriodically(
     'sweeper',
     rt.config.SWEEP_INTERVAL_MS,
     async () => {
       const expired = await drain.sweep();
       if (expired > 0) rt.log.info({ expired }, 'sweeper expired overdue holds');
+      await armAlarm();
       const { cancelled } = await cancelOverdueOrders(rt.ctx);
       if (cancelled > 0) rt.log.info({ cancelled }, 'sweeper cancelled orders unpaid at their deadline');
     },
@@ -51,7 +59,7 @@ export function startWorker(rt: Runtime, opts: { processJobs?: boolean } = {}): 
   );
   return {
     async close() {
-      await Promise.all([sweeper.stop(), reconciler.stop()]);
+      await Promise.all([sweeper.stop(), reconciler.stop(), alarm?.stop()]);
       // Waits for jobs in progress to finish.
       await expiryJobs?.close();
     },

@@ -7,6 +7,8 @@ const SQL = {
   end: sql('end-hold'),
   expireOverdue: sql('expire-overdue-holds'),
   find: sql('find-hold'),
+  nextDue: sql('next-hold-due'),
+  sleepUntil: sql('sleep-until'),
 };
 
 /** A hold's lines as the queries return them (json). */
@@ -76,4 +78,23 @@ export async function endHold(
 export async function expireOverdueHoldRows(db: Db, batchSize: number): Promise<(EndedLineRow & { id: string })[]> {
   const { rows } = await db.query<EndedLineRow & { id: string }>(SQL.expireOverdue, [batchSize]);
   return rows;
+}
+
+/** The next instant an active hold falls due, by the database clock, exactly; null when none is ahead. */
+export interface NextHoldDue {
+  /** The instant as the database wrote it (text: microseconds kept). */
+  at: string;
+  /** How far off it is, by the database clock. */
+  inMs: number;
+}
+
+export async function nextHoldDue(db: Db): Promise<NextHoldDue | null> {
+  const { rows } = await db.query<{ at: string | null; in_ms: number | null }>(SQL.nextDue);
+  const row = rows[0];
+  return row?.at != null && row.in_ms != null ? { at: row.at, inMs: row.in_ms } : null;
+}
+
+/** Resolves once the database clock has reached `at` (one of nextHoldDue's instants). */
+export async function sleepUntil(db: Db, at: string): Promise<void> {
+  await db.query(SQL.sleepUntil, [at]);
 }
