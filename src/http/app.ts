@@ -10,14 +10,13 @@ import gracefulClose from './plugins/graceful-close.ts';
 import holdLatency from './plugins/hold-latency.ts';
 import idempotencyKey from './plugins/idempotency-key.ts';
 import jsonBody from './plugins/json-body.ts';
-import metrics from './plugins/metrics.ts';
+import metrics, { timing } from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
 import rateLimit, { type RateLimit } from './plugins/rate-limit.ts';
-import requestIdPlugin, { requestId } from './plugins/request-id.ts';
+import { requestId } from './plugins/request-id.ts';
+import responseHeaders from './plugins/response-headers.ts';
 import routeSchemas from './plugins/route-schemas.ts';
-import securityHeaders from './plugins/security-headers.ts';
-import { webhookReplayRelease } from './plugins/webhook-signature.ts';
 import admin from './routes/admin/index.ts';
 import dashboard from './routes/dashboard/index.ts';
 import health, { type ReadinessCheck } from './routes/health/index.ts';
@@ -26,6 +25,7 @@ import orders from './routes/orders/index.ts';
 import payments from './routes/payments/index.ts';
 import problemPages from './routes/problems/index.ts';
 import products from './routes/products/index.ts';
+import { lazyRequestLogger } from './request-logger.ts';
 import { schemaValidatorCompiler } from './validation.ts';
 
 export interface FlashsaleDeps {
@@ -68,6 +68,7 @@ export async function buildApp(deps: FlashsaleDeps, opts: { logger?: FastifyBase
     bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
     genReqId: requestId,
+    childLoggerFactory: lazyRequestLogger,
     // Time limits against slow clients; graceful close drains what is in flight.
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
@@ -81,17 +82,16 @@ export async function buildApp(deps: FlashsaleDeps, opts: { logger?: FastifyBase
 
   app.decorate('flashsale', deps);
   await app.register(routeSchemas); // first, so that it sees every route
+  await app.register(timing); // and this one too
   app.setValidatorCompiler(schemaValidatorCompiler);
-  await app.register(requestIdPlugin);
+  await app.register(responseHeaders);
   await app.register(gracefulClose);
 
   await app.register(problem);
-  await app.register(securityHeaders);
   await app.register(jsonBody);
   // Route-level guards attach themselves to routes added after them (onRoute), so before openapi.
   await app.register(rateLimit, { routes: ['POST /api/holds'], limit: deps.holdRateLimit });
   await app.register(idempotencyKey, { routes: ['POST /api/holds', 'POST /api/orders'] });
-  await app.register(webhookReplayRelease);
   await app.register(holdLatency, { routes: ['POST /api/holds'] });
   await app.register(openapi);
   await app.register(metrics);

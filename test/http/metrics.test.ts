@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockKey } from '../../src/adapters/redis/stock-mirror.ts';
 import { parseMetrics } from '../helpers/metrics.ts';
@@ -60,6 +61,24 @@ describe('GET /metrics with the worker running', () => {
     expect(
       grew('flashsale_http_request_duration_seconds_count{method="POST",route="/api/payments/webhook",status_code="422"}'),
     ).toBe(1);
+  });
+
+  it('times each answer once, under its route pattern: a read, a 404 of a known route, HEAD, the documentation', async () => {
+    const id = await svc.createProduct(2);
+    const grew = await growth(svc, async () => {
+      expect((await svc.get(`/api/products/${id}`)).status).toBe(200);
+      expect((await svc.get('/api/products/999999999')).status).toBe(404);
+      const head = await request(`${svc.url}/api/products/${id}`, { method: 'HEAD', dispatcher: svc.agent });
+      await head.body.dump();
+      expect(head.statusCode).toBe(200);
+      expect((await svc.get('/docs/json')).status).toBe(200);
+    });
+    const count = (method: string, route: string, status: number) =>
+      grew(`flashsale_http_request_duration_seconds_count{method="${method}",route="${route}",status_code="${status}"}`);
+    expect(count('GET', '/api/products/:id', 200)).toBe(1);
+    expect(count('GET', '/api/products/:id', 404)).toBe(1);
+    expect(count('HEAD', '/api/products/:id', 200)).toBe(1);
+    expect(count('GET', '/docs/json', 200)).toBe(1);
   });
 
   it('times unknown routes under one label rather than one series per URL', async () => {

@@ -4,7 +4,8 @@ import { insufficientStock } from '../../src/domain/cart.ts';
 import { saleNotStarted } from '../../src/domain/fair-sale.ts';
 import type { DomainError } from '../../src/domain/errors.ts';
 import problem, { PreparedProblems } from '../../src/http/plugins/problem.ts';
-import requestIdPlugin, { requestId } from '../../src/http/plugins/request-id.ts';
+import { requestId } from '../../src/http/plugins/request-id.ts';
+import responseHeaders from '../../src/http/plugins/response-headers.ts';
 import { problems } from '../../src/http/schemas/common.ts';
 import { eventually, TestService } from '../helpers/service.ts';
 
@@ -24,7 +25,7 @@ describe('a prepared problem is the answer the error handler gives', () => {
   };
   const app = Fastify({ requestIdHeader: false, genReqId: requestId, routerOptions: { ignoreTrailingSlash: true } });
   const prepared = new PreparedProblems(2);
-  app.register(requestIdPlugin);
+  app.register(responseHeaders);
   app.register(problem);
   app.register(async (scoped) => {
     const schema = { response: problems(404, 409) };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../helpers/env.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { TestService } from '../helpers/service.ts';
+import { SECURITY_HEADERS } from '../../src/http/plugins/security-headers.ts';
 
 // Stack frames, source paths, SQL and driver messages: none may reach a client.
 const INTERNALS =
@@ -36,6 +37,30 @@ describe('security headers', () => {
       await svc.get('/no/such/route'),
     ]) {
       expectSecurityHeaders(res.headers);
+    }
+  });
+
+  it('are, with the request id, every header of a sold-out refusal and of a product read, and nothing else', async () => {
+    const soldOut = await svc.createProduct(0);
+    const readable = await svc.createProduct(3);
+    // Twice each: the first answer fills the near cache and the prepared answers, the second comes from them.
+    for (let i = 0; i < 2; i++) {
+      const answers = [
+        [await svc.post('/api/holds', { product_id: soldOut, quantity: 1 }, { 'x-request-id': `refusal-${i}` }), 409],
+        [await svc.call('GET', `/api/products/${readable}`, undefined, { 'x-request-id': `read-${i}` }), 200],
+      ] as const;
+      for (const [res, status] of answers) {
+        expect(res.status).toBe(status);
+        // connection and keep-alive say what becomes of the connection, not of this answer.
+        const { date, 'content-length': length, 'content-type': type, connection: _c, 'keep-alive': _k, ...rest } = res.headers;
+        expect(date).toEqual(expect.any(String));
+        expect(Number(length)).toBe(Buffer.byteLength(JSON.stringify(res.body)));
+        expect(type).toBe(status === 200 ? 'application/json; charset=utf-8' : 'application/problem+json; charset=utf-8');
+        expect(rest).toEqual({
+          'x-request-id': status === 200 ? `read-${i}` : `refusal-${i}`,
+          ...SECURITY_HEADERS,
+        });
+      }
     }
   });
 

@@ -197,9 +197,21 @@ export class PrometheusMetrics implements Metrics {
     if (count > 0) this.mirrorRepairs.inc(count);
   }
 
-  /** One HTTP request, labelled by its route pattern (never the raw URL, which would explode). */
-  observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
-    this.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+  /**
+   * HTTP requests of one route pattern (never the raw URL, which would explode). Each (method,
+   * status) series is looked up by labels once, then kept.
+   */
+  requestTimer(route: string): (method: string, statusCode: number, seconds: number) => void {
+    type Series = Histogram.Internal<'method' | 'route' | 'status_code'>;
+    const series = new Map<string, Map<number, Series>>();
+    return (method, statusCode, seconds) => {
+      let byStatus = series.get(method);
+      if (!byStatus) series.set(method, (byStatus = new Map<number, Series>()));
+      let child = byStatus.get(statusCode);
+      if (!child)
+        byStatus.set(statusCode, (child = this.httpDuration.labels({ method, route, status_code: String(statusCode) })));
+      child.observe(seconds);
+    };
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

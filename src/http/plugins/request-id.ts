@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
 
 // An id from a proxy in front is kept so one id follows a request across services; anything that
 // does not look like an id is replaced, so a client cannot write arbitrary text into every log line.
@@ -12,16 +10,3 @@ export function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && ACCEPTED_ID.test(given) ? given : randomUUID();
 }
-
-/**
- * Every response carries `x-request-id`. The use cases log through the request's logger, which
- * adds `reqId` to each line: routes hand it to them with `contextFor(request)`.
- */
-async function requestIdPlugin(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
-}
-
-export default fp(requestIdPlugin, { name: 'request-id' });

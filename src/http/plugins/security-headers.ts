@@ -1,6 +1,3 @@
-import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
-
 /**
  * The security headers helmet sets by default, as one constant set on every response. The values
  * never change per request, and running helmet's middleware chain on each one cost about a tenth
@@ -34,12 +31,3 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'x-permitted-cross-domain-policies': 'none',
   'x-xss-protection': '0',
 });
-
-async function securityHeaders(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
-    done();
-  });
-}
-
-export default fp(securityHeaders, { name: 'security-headers' });

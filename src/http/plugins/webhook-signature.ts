@@ -1,5 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
 import { Webhook } from 'standardwebhooks';
 import { HTTP_PROBLEMS } from '../problem-types.ts';
 import { sendProblem } from './problem.ts';
@@ -75,19 +74,20 @@ async function isReplay(request: FastifyRequest, messageId: string): Promise<boo
 
 /**
  * A message we failed to process (5xx) is forgotten again, so the provider's retry of the same
- * `webhook-id` is accepted rather than refused as a replay.
+ * `webhook-id` is accepted rather than refused as a replay. The webhook route's `onResponse`: it
+ * returns at once for every other answer, without a promise.
  */
-async function forgetFailedWebhooks(app: FastifyInstance): Promise<void> {
-  app.addHook('onResponse', async (request, reply) => {
-    const messageId = seenIds.get(request);
-    if (messageId === undefined || reply.statusCode < 500) return;
-    await app.flashsale.guards.webhookReplays.forget(messageId).catch((err: unknown) => {
+export const forgetFailedWebhook: onResponseHookHandler = (request, reply, done) => {
+  const messageId = seenIds.get(request);
+  if (messageId === undefined || reply.statusCode < 500) return done();
+  void request.server.flashsale.guards.webhookReplays.forget(messageId).then(
+    () => done(),
+    (err: unknown) => {
       request.log.warn(
         { err, messageId },
         'could not forget a failed webhook-id; its retry may be refused until the window ends',
       );
-    });
-  });
-}
-
-export const webhookReplayRelease = fp(forgetFailedWebhooks, { name: 'webhook-replay-release' });
+      done();
+    },
+  );
+};

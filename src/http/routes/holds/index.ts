@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { preHandlerHookHandler } from 'fastify';
 import { getHold } from '../../../app/get-hold.ts';
 import { placeHold } from '../../../app/place-hold.ts';
 import { releaseHold } from '../../../app/release-hold.ts';
@@ -18,15 +19,15 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
   // A sold-out storm answers the same refusal again and again: serialized once per product state.
   const refusals = new PreparedProblems();
   app.decorateRequest('customerId', null);
-  // Before the route's own preHandlers (the Idempotency-Key claim): a refused token is never stored.
+  // POST's first preHandler, before the Idempotency-Key claim the plugin adds: a refused token is never stored.
   const customer = resolveCustomer(customerSource(app.flashsale.customerJwtSecret));
-  app.addHook('preHandler', (request, reply, done) => {
-    const settled = request.routeOptions.method === 'POST' ? customer(request, reply) : undefined;
+  const settleCustomer: preHandlerHookHandler = (request, reply, done) => {
+    const settled = customer(request, reply);
     // A promise only when a token has to be verified; otherwise the request goes on at once.
     // (Not returned: Fastify would then go on twice, once for the promise and once for done.)
     if (settled) void settled.then(() => done(), done);
     else done();
-  });
+  };
 
   app.post(
     '/api/holds',
@@ -48,6 +49,7 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
         body: PlaceHoldBody,
         response: { 201: Hold, ...problems(400, 401, 404, 409, 413, 415) },
       },
+      preHandler: settleCustomer,
     },
     async (request, reply) => {
       const body = request.body;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { applyPayment } from '../../../app/apply-payment.ts';
 import { IDEMPOTENCY_RETENTION_TEXT } from '../../../domain/retention.ts';
-import { verifyWebhookSignature, WEBHOOK_SECURITY } from '../../plugins/webhook-signature.ts';
+import { forgetFailedWebhook, verifyWebhookSignature, WEBHOOK_SECURITY } from '../../plugins/webhook-signature.ts';
 import { problems } from '../../schemas/common.ts';
 import { Order } from '../../../contract/orders.ts';
 import { PendingPayment } from '../../../contract/payments.ts';
@@ -29,6 +29,7 @@ const payments: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Order, 202: PendingPayment, ...problems(400, 401, 413, 415, 422) },
       },
       preHandler: verifyWebhookSignature(app.flashsale.webhookSecrets),
+      onResponse: forgetFailedWebhook,
     },
     async (request, reply) => {
       const result = await applyPayment(contextFor(request), {
