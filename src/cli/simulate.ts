@@ -8,6 +8,15 @@ import { availableStock, createProducts, readProduct, settleHolds } from './simu
 
 export { SIMULATE_HELP } from './simulate-options.ts';
 
+/** How long accounts that do not add up are read again before they are reported. */
+const RECHECK_MS = 3_000;
+
+async function stockAfter(admin: SaleClient, productIds: number[]): Promise<Map<number, number | null>> {
+  const after = new Map<number, number | null>();
+  for (const id of productIds) after.set(id, await availableStock(admin, id).catch(() => null));
+  return after;
+}
+
 /**
  * `flashsale simulate`: reads its options (simulate-options.ts), makes or reads the products
  * (simulate-service.ts), plays the sale (sale-load.ts), waits for holds to settle, checks the
@@ -40,9 +49,18 @@ export async function simulate(config: Config, args: string[]): Promise<number> 
     const settleSeconds = Number(o.settle);
     if (!(settleSeconds >= 0)) throw usageError(`--settle must be a number of seconds (got "${o.settle}")`);
     const settleUntil = Date.now() + settleSeconds * 1000;
-    const statuses = await settleHolds(admin, sale.holds, settleUntil);
-    const after = new Map<number, number | null>();
-    for (const id of plan.productIds) after.set(id, await availableStock(admin, id).catch(() => null));
+    // The holds' statuses come from PostgreSQL and the stock from the mirror, read one after the
+    // other: a change between the two reads (the mirror written just after an expiry's commit, an
+    // unpaid order cancelled at its deadline) would look like lost stock. What does not add up is
+    // read again, for a bounded time, before it is reported.
+    let statuses = await settleHolds(admin, sale.holds, settleUntil);
+    let after = await stockAfter(admin, plan.productIds);
+    for (const until = Date.now() + RECHECK_MS; ;) {
+      if (accountingChecks(sale.holds, statuses, onOffer, after).every((c) => c.ok !== false) || Date.now() >= until) break;
+      await new Promise((r) => setTimeout(r, 200));
+      statuses = await settleHolds(admin, sale.holds, 0);
+      after = await stockAfter(admin, plan.productIds);
+    }
     const mostPerCustomer = plan.customers ? mostUnitsPerCustomer(sale.holds, statuses) : null;
     const checks = [
       ...accountingChecks(sale.holds, statuses, onOffer, after),
