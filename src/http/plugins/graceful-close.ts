@@ -20,7 +20,8 @@ const IDLE_LINGER_MS = 1_000;
  * 2. Stop accepting connections, but do not drop the open ones: Node's `server.close()` would
  *    close idle keep-alive connections at once, resetting a request a client is just sending on
  *    one. Instead every response now says `Connection: close`, so each connection ends cleanly
- *    after its next response; those left idle are closed after a short linger.
+ *    after its next response; those left idle are closed after a short linger, once any request
+ *    already sitting in their buffers has been read.
  * 3. Close Fastify: requests in flight finish, then the onClose hooks run.
  */
 async function gracefulClose(app: FastifyInstance): Promise<void> {
@@ -41,6 +42,10 @@ async function gracefulClose(app: FastifyInstance): Promise<void> {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, IDLE_LINGER_MS)))]);
       clearTimeout(timer);
+      // Only after the event loop's next poll for I/O: a request that reached an idle connection
+      // while this process was busy is then read (and answered, with `Connection: close`) instead
+      // of being reset with the connection. The linger's timer can fire before that poll.
+      await new Promise((r) => setImmediate(r));
       server.closeIdleConnections();
     }
     await this.close();
