@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import gracefulClose from '../../src/http/plugins/graceful-close.ts';
 
@@ -12,7 +12,7 @@ const blockFor = (ms: number) => {
 const REQUEST = 'GET /ping HTTP/1.1\r\nHost: localhost\r\n\r\n';
 
 describe('graceful close', () => {
-  let app: ReturnType<typeof Fastify> | null = null;
+  let app: FastifyInstance | null = null;
   afterEach(async () => {
     await app?.close();
     app = null;
@@ -28,7 +28,7 @@ describe('graceful close', () => {
     const socket = net.connect(port, '127.0.0.1');
     let received = '';
     let error: string | null = null;
-    socket.on('data', (d) => (received += d));
+    socket.on('data', (d: Buffer) => (received += d.toString()));
     socket.on('error', (err) => (error = (err as NodeJS.ErrnoException).code ?? err.message));
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
@@ -43,19 +43,19 @@ describe('graceful close', () => {
 
     // Shutdown begins; the client sends its next request on the idle connection just then, and the
     // server's event loop is blocked past the idle linger, so the request is still unread in the
-    // socket's buffer when the linger ends.
-    // In a check-phase callback, as a server busy with its own work would be: the loop's next
-    // phase with something due is the timers', before the poll that would read the request.
+    // socket's buffer when the linger ends. All of it in a check-phase callback, as a server busy
+    // with its own work would be: the loop's next phase with something due is then the timers',
+    // before the poll that would read the request.
     const server = app;
-    const closing = await new Promise<Promise<void>>((resolve) =>
+    const closing = await new Promise<{ done: Promise<void> }>((resolve) =>
       setImmediate(() => {
         const done = server.closeGracefully();
         socket.write(REQUEST);
         blockFor(1_300);
-        resolve(done);
+        resolve({ done });
       }),
     );
-    await closing;
+    await closing.done;
     await closed;
     app = null;
     expect(error).toBeNull();
