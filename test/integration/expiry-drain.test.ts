@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endHold } from '../../src/adapters/postgres/holds.ts';
 import { DueHoldsDrain } from '../../src/app/expiry/expiry-drain.ts';
+import { snapshotOf, syncMirror } from '../../src/app/mirror-sync.ts';
 import { countBy, eventually, TestService } from '../helpers/service.ts';
 
 /**
@@ -119,6 +121,64 @@ describe('one drain per storm', () => {
     expect(movements.rows[0]).toEqual({ n: 2_000, delta: 2_000, holds: 2_000 });
     expect(await svc.dbAvailable(productId)).toBe(2_000);
     expect(await svc.mirrorAvailable(productId)).toBe(2_000);
+    await svc.expectInvariants([productId]);
+  });
+});
+
+/**
+ * The drain claims due holds with `FOR UPDATE SKIP LOCKED` and updates the rows it claimed where
+ * they lie. A hold another transaction has locked is not claimed, and whatever that transaction
+ * does to it stands: its stock comes back once, by one of the two.
+ */
+describe('the drain and a transaction holding a due hold', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await TestService.start({ worker: 'none', env: { REDIS_PREFIX: `t${randomBytes(4).toString('hex')}:` } });
+  });
+  afterAll(() => svc.close());
+
+  it('500 due holds, one of them locked and then ended by its transaction: 499 expired by the drain, each unit back once', async () => {
+    const productId = await svc.createProduct(500);
+    const { rows } = await svc.rt.pool.query<{ id: string }>(
+      `with p as (update products set available = available - 500, version = version + 1 where id = $1 returning id),
+            h as (insert into holds (expires_at) select now() from p, generate_series(1, 500) returning id),
+            l as (insert into hold_lines (hold_id, product_id, line_no, quantity) select h.id, $1, 1, 1 from h)
+       select id from h`,
+      [productId],
+    );
+    const taken = rows[0]!.id;
+    const other = await svc.rt.pool.connect();
+    try {
+      await other.query('begin');
+      await other.query('select 1 from holds where id = $1 for update', [taken]);
+      const drained = await new DueHoldsDrain(svc.rt.ctx).sweep();
+      expect(drained).toBeGreaterThanOrEqual(499);
+      expect((await svc.rt.pool.query('select status from holds where id = $1', [taken])).rows[0]).toEqual({ status: 'active' });
+      // The other transaction ends it as its expiry job would, through the one-hold statement.
+      const lines = await endHold(other, taken, 'expired', 'job');
+      expect(lines).toHaveLength(1);
+      await other.query('commit');
+      await syncMirror(svc.rt.ctx, lines.map(snapshotOf));
+    } finally {
+      other.release();
+    }
+    const { rows: ended } = await svc.rt.pool.query(
+      `select h.status, h.ended_by, count(*)::int as n from holds h join hold_lines l on l.hold_id = h.id
+        where l.product_id = $1 group by 1, 2 order by 1, 2`,
+      [productId],
+    );
+    expect(ended).toEqual([
+      { status: 'expired', ended_by: 'job', n: 1 },
+      { status: 'expired', ended_by: 'sweeper', n: 499 },
+    ]);
+    const movements = await svc.rt.pool.query(
+      `select count(*)::int as n, sum(delta)::int as delta, count(distinct hold_id)::int as holds
+         from stock_movements where product_id = $1 and reason = 'hold_expired'`,
+      [productId],
+    );
+    expect(movements.rows[0]).toEqual({ n: 500, delta: 500, holds: 500 });
+    expect(await svc.dbAvailable(productId)).toBe(500);
+    expect(await svc.mirrorAvailable(productId)).toBe(500);
     await svc.expectInvariants([productId]);
   });
 });

@@ -76,6 +76,7 @@ describe('migration 003: one-product holds and orders become one-line carts', ()
       '008_fair-sale.sql',
       '009_return-lines.sql',
       '010_count-each-customer-once.sql',
+      '011_movements-without-product-check.sql',
     ]);
 
     // Every hold and order as the API shows it: what it showed before, plus its one line in `items`
