@@ -38,6 +38,10 @@ const sameReasons: [keyof SaleRates['holds_refused']] extends [RefusalReason]
 void sameReasons;
 
 const LATENCY_PREFIX = 'lat_';
+// Field names built once: a storm counts two per request (decision 26).
+const REFUSED_FIELDS = Object.fromEntries(REFUSAL_REASONS.map((r) => [r, `refused_${r}`])) as Record<RefusalReason, string>;
+const latencyFields: string[] = [];
+const latencyField = (bucket: number): string => (latencyFields[bucket] ??= LATENCY_PREFIX + bucket);
 const FLUSH_OFFSET_MS = 50;
 
 /**
@@ -68,7 +72,7 @@ export class SalePulse implements Metrics {
     this.count('holds_placed');
   }
   holdRejected(reason: HoldRejection): void {
-    this.count(`refused_${reason}`);
+    this.count(REFUSED_FIELDS[reason]);
   }
   holdExpired(_path: ExpiryPath): void {
     this.count('holds_expired');
@@ -87,8 +91,8 @@ export class SalePulse implements Metrics {
 
   /** One answered POST /api/holds: its latency, and a refusal by the rate limit (429). */
   holdAnswered(ms: number, statusCode: number): void {
-    this.count(LATENCY_PREFIX + latencyBucket(ms));
-    if (statusCode === 429) this.count('refused_rate_limited');
+    this.count(latencyField(latencyBucket(ms)));
+    if (statusCode === 429) this.count(REFUSED_FIELDS.rate_limited);
   }
 
   /** Adds the seconds that are over (all of them with `everything`) to the shared store. */

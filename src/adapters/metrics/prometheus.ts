@@ -1,5 +1,6 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { ExpiryPath, HoldRejection, Metrics } from '../../app/ports.ts';
+import { RequestLatencyHistogram } from './request-latency.ts';
 
 /** Values read from the live system at each scrape rather than counted as things happen. */
 export interface ScrapeSources {
@@ -24,6 +25,8 @@ const REJECTIONS: HoldRejection[] = [
   'customer_required',
   'purchase_limit',
 ];
+/** Seconds; the upper bounds of the HTTP latency histogram's buckets. */
+export const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const EXPIRY_PATHS: ExpiryPath[] = ['job', 'sweeper', 'request'];
 const WEBHOOK_OUTCOMES: WebhookOutcome[] = ['applied', 'ignored', 'pending', 'late', 'replayed', 'key_reused'];
 
@@ -33,7 +36,7 @@ const WEBHOOK_OUTCOMES: WebhookOutcome[] = ['applied', 'ignored', 'pending', 'la
  */
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry();
-  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly httpDuration: RequestLatencyHistogram;
   private readonly holdsCreated: Counter;
   private readonly heldUnits: Counter;
   private readonly holdsRejected: Counter<'reason'>;
@@ -54,13 +57,13 @@ export class PrometheusMetrics implements Metrics {
   ) {
     const registers = [this.registry];
     const failed = (source: string) => (err: unknown) => opts.onScrapeError?.(err, source);
-    this.httpDuration = new Histogram({
-      name: 'flashsale_http_request_duration_seconds',
-      help: 'HTTP request latency by method, route pattern and status code',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
+    this.httpDuration = new RequestLatencyHistogram(
+      'flashsale_http_request_duration_seconds',
+      'HTTP request latency by method, route pattern and status code',
+      HTTP_BUCKETS,
+    );
+    // The registry reads it as it reads a prom-client histogram (name, help, type, get()).
+    this.registry.registerMetric(this.httpDuration as unknown as Metric);
     this.holdsCreated = new Counter({ name: 'flashsale_holds_created_total', help: 'Holds placed', registers });
     this.heldUnits = new Counter({ name: 'flashsale_held_units_total', help: 'Units reserved by the holds placed', registers });
     this.holdsRejected = new Counter({
@@ -197,21 +200,9 @@ export class PrometheusMetrics implements Metrics {
     if (count > 0) this.mirrorRepairs.inc(count);
   }
 
-  /**
-   * HTTP requests of one route pattern (never the raw URL, which would explode). Each (method,
-   * status) series is looked up by labels once, then kept.
-   */
+  /** HTTP requests of one route pattern (never the raw URL, which would explode). */
   requestTimer(route: string): (method: string, statusCode: number, seconds: number) => void {
-    type Series = Histogram.Internal<'method' | 'route' | 'status_code'>;
-    const series = new Map<string, Map<number, Series>>();
-    return (method, statusCode, seconds) => {
-      let byStatus = series.get(method);
-      if (!byStatus) series.set(method, (byStatus = new Map<number, Series>()));
-      let child = byStatus.get(statusCode);
-      if (!child)
-        byStatus.set(statusCode, (child = this.httpDuration.labels({ method, route, status_code: String(statusCode) })));
-      child.observe(seconds);
-    };
+    return this.httpDuration.recorder(route);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
