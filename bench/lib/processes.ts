@@ -26,6 +26,12 @@ export interface Process {
   stderr(): string;
 }
 
+/** Processes started here and still running: a bench that crashes must not leave servers behind. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts a node process from the project root; its stderr is kept for error messages. */
 export function startProcess(args: string[], env: Record<string, string>): Process & { child: ChildProcess } {
   const child = spawn(process.execPath, args, {
@@ -33,6 +39,8 @@ export function startProcess(args: string[], env: Record<string, string>): Proce
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

@@ -164,6 +164,7 @@ function isAlive(pid: number): boolean {
 
 async function accepts(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  // A probe: a failure to connect is its answer (false), not something to report.
   client.on('error', () => {});
   try {
     await client.connect();
