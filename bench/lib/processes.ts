@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,6 +51,9 @@ export function startProcess(args: string[], env: Record<string, string>): Proce
 
 /** Starts a process that serves HTTP on `port` and waits until `readyPath` answers 200. */
 export async function startServer(args: string[], env: Record<string, string>, port: number, readyPath: string): Promise<Server> {
+  // A process left on the port (by a run that crashed) would answer the readiness check, and its
+  // memory and rates would be measured instead of this one's.
+  if (await answers(port)) throw new Error(`port ${port} is already taken by another process (set BENCH_PORT_BASE)`);
   const started = performance.now();
   const proc = startProcess(args, { ...env, PORT: String(port), HOST: '127.0.0.1' });
   const { child } = proc;
@@ -85,6 +89,18 @@ export async function startServer(args: string[], env: Record<string, string>, p
 export function startApi(env: Record<string, string>, port: number, fromSource = false): Promise<Server> {
   const args = fromSource ? ['--import', 'tsx', 'src/cli/index.ts', 'serve'] : [...startNodeFlags(), 'bin/flashsale.js', 'serve'];
   return startServer(args, { LOG_LEVEL: 'warn', ...env }, port, '/health/live');
+}
+
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ, 100 on Linux). */
