@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DueHoldsAlarm } from '../../src/app/expiry/due-holds-alarm.ts';
 import { DueHoldsDrain } from '../../src/app/expiry/expiry-drain.ts';
+import { expiredMovements, insertHoldsDueTogether } from '../helpers/due-holds.ts';
 import { countBy, eventually, TestService } from '../helpers/service.ts';
 
 /**
@@ -15,19 +16,8 @@ describe('the expiry alarm', () => {
   });
   afterAll(() => svc.close());
 
-  /** `n` one-unit holds of a fresh product, all due `inMs` from now by the database clock. */
-  const holdsDueTogether = async (productId: number, n: number, inMs: number) =>
-    (
-      await svc.rt.pool.query<{ id: string }>(
-        `with p as (update products set available = available - $2, version = version + 1 where id = $1 returning id),
-              h as (insert into holds (expires_at)
-                    select now() + make_interval(secs => $3::double precision / 1000) from p, generate_series(1, $2::int)
-                    returning id),
-              l as (insert into hold_lines (hold_id, product_id, line_no, quantity) select h.id, $1, 1, 1 from h)
-         select id from h`,
-        [productId, n, inMs],
-      )
-    ).rows.map((r) => r.id);
+  const holdsDueTogether = (productId: number, n: number, inMs: number) =>
+    insertHoldsDueTogether(svc.rt.pool, productId, n, inMs);
 
   const endings = async (productId: number) =>
     (
@@ -61,12 +51,7 @@ describe('the expiry alarm', () => {
     // The drain's statement ended them all (no job ran, no sweep), and not one before its expires_at:
     // until that instant an order could still be made from it.
     expect(await endings(productId)).toEqual([{ status: 'expired', ended_by: 'sweeper', early: 0, n: 2_000 }]);
-    const movements = await svc.rt.pool.query(
-      `select count(*)::int as n, sum(delta)::int as delta, count(distinct hold_id)::int as holds
-         from stock_movements where product_id = $1 and reason = 'hold_expired'`,
-      [productId],
-    );
-    expect(movements.rows[0]).toEqual({ n: 2_000, delta: 2_000, holds: 2_000 });
+    expect(await expiredMovements(svc.rt.pool, productId)).toEqual({ n: 2_000, delta: 2_000, holds: 2_000 });
     expect(await svc.mirrorAvailable(productId)).toBe(2_000);
     await svc.expectInvariants([productId]);
   });

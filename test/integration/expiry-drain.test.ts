@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endHold } from '../../src/adapters/postgres/holds.ts';
 import { DueHoldsDrain } from '../../src/app/expiry/expiry-drain.ts';
 import { snapshotOf, syncMirror } from '../../src/app/mirror-sync.ts';
+import { expiredMovements, holdEndings, insertHoldsDueTogether } from '../helpers/due-holds.ts';
 import { countBy, eventually, TestService } from '../helpers/service.ts';
 
 /**
@@ -70,14 +71,7 @@ describe('one drain per storm', () => {
 
   it('the first job ends its own hold and drains the other 1,999; the jobs after it ask the database nothing', async () => {
     const productId = await svc.createProduct(2_000);
-    const { rows } = await svc.rt.pool.query<{ id: string }>(
-      `with p as (update products set available = available - 2000, version = version + 1 where id = $1 returning id),
-            h as (insert into holds (expires_at) select now() + interval '300 milliseconds' from p, generate_series(1, 2000) returning id),
-            l as (insert into hold_lines (hold_id, product_id, line_no, quantity) select h.id, $1, 1, 1 from h)
-       select id from h`,
-      [productId],
-    );
-    const ids = rows.map((r) => r.id);
+    const ids = await insertHoldsDueTogether(svc.rt.pool, productId, 2_000, 300);
     await new Promise((r) => setTimeout(r, 400));
 
     // The real pool, counting the statements the drain's jobs send.
@@ -104,21 +98,11 @@ describe('one drain per storm', () => {
     });
     expect(statements).toBe(afterStorm);
 
-    const { rows: ended } = await svc.rt.pool.query(
-      `select h.status, h.ended_by, count(*)::int as n from holds h join hold_lines l on l.hold_id = h.id
-        where l.product_id = $1 group by 1, 2 order by 1, 2`,
-      [productId],
-    );
-    expect(ended).toEqual([
+    expect(await holdEndings(svc.rt.pool, productId)).toEqual([
       { status: 'expired', ended_by: 'job', n: 1 },
       { status: 'expired', ended_by: 'sweeper', n: 1_999 },
     ]);
-    const movements = await svc.rt.pool.query(
-      `select count(*)::int as n, sum(delta)::int as delta, count(distinct hold_id)::int as holds
-         from stock_movements where product_id = $1 and reason = 'hold_expired'`,
-      [productId],
-    );
-    expect(movements.rows[0]).toEqual({ n: 2_000, delta: 2_000, holds: 2_000 });
+    expect(await expiredMovements(svc.rt.pool, productId)).toEqual({ n: 2_000, delta: 2_000, holds: 2_000 });
     expect(await svc.dbAvailable(productId)).toBe(2_000);
     expect(await svc.mirrorAvailable(productId)).toBe(2_000);
     await svc.expectInvariants([productId]);
@@ -139,14 +123,7 @@ describe('the drain and a transaction holding a due hold', () => {
 
   it('500 due holds, one of them locked and then ended by its transaction: 499 expired by the drain, each unit back once', async () => {
     const productId = await svc.createProduct(500);
-    const { rows } = await svc.rt.pool.query<{ id: string }>(
-      `with p as (update products set available = available - 500, version = version + 1 where id = $1 returning id),
-            h as (insert into holds (expires_at) select now() from p, generate_series(1, 500) returning id),
-            l as (insert into hold_lines (hold_id, product_id, line_no, quantity) select h.id, $1, 1, 1 from h)
-       select id from h`,
-      [productId],
-    );
-    const taken = rows[0]!.id;
+    const taken = (await insertHoldsDueTogether(svc.rt.pool, productId, 500, 0))[0]!;
     const other = await svc.rt.pool.connect();
     try {
       await other.query('begin');
@@ -162,21 +139,11 @@ describe('the drain and a transaction holding a due hold', () => {
     } finally {
       other.release();
     }
-    const { rows: ended } = await svc.rt.pool.query(
-      `select h.status, h.ended_by, count(*)::int as n from holds h join hold_lines l on l.hold_id = h.id
-        where l.product_id = $1 group by 1, 2 order by 1, 2`,
-      [productId],
-    );
-    expect(ended).toEqual([
+    expect(await holdEndings(svc.rt.pool, productId)).toEqual([
       { status: 'expired', ended_by: 'job', n: 1 },
       { status: 'expired', ended_by: 'sweeper', n: 499 },
     ]);
-    const movements = await svc.rt.pool.query(
-      `select count(*)::int as n, sum(delta)::int as delta, count(distinct hold_id)::int as holds
-         from stock_movements where product_id = $1 and reason = 'hold_expired'`,
-      [productId],
-    );
-    expect(movements.rows[0]).toEqual({ n: 500, delta: 500, holds: 500 });
+    expect(await expiredMovements(svc.rt.pool, productId)).toEqual({ n: 500, delta: 500, holds: 500 });
     expect(await svc.dbAvailable(productId)).toBe(500);
     expect(await svc.mirrorAvailable(productId)).toBe(500);
     await svc.expectInvariants([productId]);
