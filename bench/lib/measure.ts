@@ -61,17 +61,19 @@ export async function autocannonLoad(load: HttpLoad): Promise<Measurement> {
   };
 }
 
-/** Runs `op` on `workers` concurrent loops for `seconds`; `op` resolves true when it counted. */
-export async function loopLoad(workers: number, seconds: number, op: (worker: number) => Promise<boolean>): Promise<Measurement> {
+/**
+ * Runs `workers` concurrent loops, each doing the operation `next` hands it until it hands none;
+ * an operation resolves true when it counted. Its latency is measured when it counted.
+ */
+async function measured(workers: number, next: (worker: number) => (() => Promise<boolean>) | null): Promise<Measurement> {
   const latencies: number[] = [];
   let failed = 0;
-  const until = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
-      while (performance.now() < until) {
+      for (let op = next(w); op; op = next(w)) {
         const t0 = performance.now();
-        if (await op(w)) latencies.push(performance.now() - t0);
+        if (await op()) latencies.push(performance.now() - t0);
         else failed++;
       }
     }),
@@ -85,29 +87,20 @@ export async function loopLoad(workers: number, seconds: number, op: (worker: nu
   };
 }
 
+/** Runs `op` on `workers` concurrent loops for `seconds`; `op` resolves true when it counted. */
+export function loopLoad(workers: number, seconds: number, op: (worker: number) => Promise<boolean>): Promise<Measurement> {
+  const until = performance.now() + seconds * 1000;
+  return measured(workers, (w) => (performance.now() < until ? () => op(w) : null));
+}
+
 /** Runs `op` once per item with at most `workers` in flight; measures like `loopLoad`. */
-export async function itemsLoad<T>(items: T[], workers: number, op: (item: T) => Promise<boolean>): Promise<Measurement> {
-  const latencies: number[] = [];
-  let failed = 0;
+export function itemsLoad<T>(items: T[], workers: number, op: (item: T) => Promise<boolean>): Promise<Measurement> {
   let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (next < items.length) {
-        const item = items[next++]!;
-        const t0 = performance.now();
-        if (await op(item)) latencies.push(performance.now() - t0);
-        else failed++;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  return {
-    rate: latencies.length / elapsed,
-    count: latencies.length,
-    ...percentiles(latencies),
-    note: failed ? `${failed} not counted` : undefined,
-  };
+  return measured(workers, () => {
+    if (next >= items.length) return null;
+    const item = items[next++] as T;
+    return () => op(item);
+  });
 }
 
 export function percentiles(values: number[]): { p50: number; p99: number } {
