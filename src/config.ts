@@ -70,6 +70,10 @@ const ConfigSchema = Type.Object({
   HOLD_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
   WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1_000, default: 50 }),
   HOLD_BATCHING: Type.Boolean({ default: true, description: 'group commit of holds per product' }),
+  HOT_LANE: Type.Boolean({
+    default: true,
+    description: 'sold-out refusals and product reads answered from memory before the router (decision 29)',
+  }),
   HOLD_BATCH_MAX: Type.Integer({ minimum: 1, maximum: 5_000, default: 500 }),
   HOLD_BATCH_WINDOW_MS: Type.Integer({ minimum: 0, maximum: 50, default: 0 }),
   NEAR_CACHE_MAX_AGE_MS: Type.Integer({

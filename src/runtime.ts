@@ -227,5 +227,6 @@ export function httpDependencies(rt: Runtime): FlashsaleDeps {
     holdRateLimit: holdRateLimitFrom(rt.config),
     pulse: rt.pulse,
     dashboard: rt.dashboard,
+    hotLane: rt.config.HOT_LANE,
   };
 }

@@ -77,6 +77,22 @@ export async function placeHold(ctx: AppContext, input: PlaceHoldInput): Promise
   };
 }
 
+/**
+ * The insufficient-stock refusal of a one-line hold when memory alone decides it (the near cache
+ * knows the product's stock and the catalog its rules, and the mirror may refuse): the shortfalls,
+ * counted as a refusal like `placeHold`'s, or undefined when placing the hold has to ask anything.
+ * Lets the HTTP edge answer a sold-out storm without a round trip (decision 29); carts are left to
+ * `placeHold`, which checks their currencies first.
+ */
+export function knownRefusal(ctx: AppContext, input: PlaceHoldInput): LineShortfall[] | undefined {
+  if (input.lines.length !== 1) return undefined;
+  const short = knownShortfalls(ctx, input.lines);
+  if (!short || short.length === 0) return undefined;
+  if (knownRulesLetMirrorRefuse(ctx, input.lines, input.customerId ?? null) !== true) return undefined;
+  ctx.metrics.holdRejected('insufficient_stock_mirror');
+  return short;
+}
+
 /** `rulesLetMirrorRefuse` when the catalog already knows every line's rules; undefined otherwise. */
 function knownRulesLetMirrorRefuse(ctx: AppContext, lines: readonly HoldLine[], customerId: string | null): boolean | undefined {
   const catalog = ctx.catalog;

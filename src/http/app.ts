@@ -9,7 +9,7 @@ import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.
 import gracefulClose from './plugins/graceful-close.ts';
 import holdLatency from './plugins/hold-latency.ts';
 import idempotencyKey from './plugins/idempotency-key.ts';
-import jsonBody from './plugins/json-body.ts';
+import jsonBody, { jsonTextParser } from './plugins/json-body.ts';
 import metrics, { timing } from './plugins/metrics.ts';
 import openapi from './plugins/openapi.ts';
 import problem from './plugins/problem.ts';
@@ -25,6 +25,7 @@ import orders from './routes/orders/index.ts';
 import payments from './routes/payments/index.ts';
 import problemPages from './routes/problems/index.ts';
 import products from './routes/products/index.ts';
+import { HotLane } from './hot-lane.ts';
 import { lazyRequestLogger } from './request-logger.ts';
 import { schemaValidatorCompiler } from './validation.ts';
 
@@ -48,11 +49,15 @@ export interface FlashsaleDeps {
   pulse?: SalePulse | null | undefined;
   /** Serves GET /api/admin/dashboard/stream when present. */
   dashboard?: DashboardFeed | undefined;
+  /** HOT_LANE: repeated answers written from memory before the router (decision 29); on unless false. */
+  hotLane?: boolean | undefined;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     flashsale: FlashsaleDeps;
+    /** Where routes register the answers they can give from memory (decision 29). */
+    hotLane: HotLane;
   }
   interface FastifyRequest {
     rawBody?: string;
@@ -63,16 +68,17 @@ export const BODY_LIMIT = 64 * 1024;
 
 /** The HTTP shell: plugins first, then routes. Every dependency comes in through `deps`. */
 export async function buildApp(deps: FlashsaleDeps, opts: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
+  const lane = new HotLane(deps.hotLane ?? true);
+  const limits = { requestTimeout: 30_000, connectionTimeout: 30_000, keepAliveTimeout: 72_000 };
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT,
     requestIdHeader: false,
     genReqId: requestId,
     childLoggerFactory: lazyRequestLogger,
-    // Time limits against slow clients; graceful close drains what is in flight.
-    requestTimeout: 30_000,
-    connectionTimeout: 30_000,
-    keepAliveTimeout: 72_000,
+    // Time limits against slow clients (set on the server the lane makes); graceful close drains what is in flight.
+    ...limits,
+    serverFactory: (handler) => lane.server(handler, limits),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
@@ -81,6 +87,7 @@ export async function buildApp(deps: FlashsaleDeps, opts: { logger?: FastifyBase
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('flashsale', deps);
+  app.decorate('hotLane', lane);
   await app.register(routeSchemas); // first, so that it sees every route
   await app.register(timing); // and this one too
   app.setValidatorCompiler(schemaValidatorCompiler);
@@ -89,6 +96,7 @@ export async function buildApp(deps: FlashsaleDeps, opts: { logger?: FastifyBase
 
   await app.register(problem);
   await app.register(jsonBody);
+  lane.attach(app, jsonTextParser(app));
   // Route-level guards attach themselves to routes added after them (onRoute), so before openapi.
   await app.register(rateLimit, { routes: ['POST /api/holds'], limit: deps.holdRateLimit });
   await app.register(idempotencyKey, { routes: ['POST /api/holds', 'POST /api/orders'] });

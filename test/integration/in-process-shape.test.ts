@@ -60,7 +60,9 @@ describe('without REDIS_URL: in-process mirror, idempotency cache and expiry que
 
   it('a hold left alone expires on time through the in-process queue; stock returns everywhere', async () => {
     // The sweeper is slowed right down so that only the job can expire the hold in time.
-    svc = await start({ holdTtlSeconds: 1, sweepIntervalMs: 600_000 });
+    // A database of its own: the expiry alarm of this service would also end the hold if another
+    // test's hold fell due just after it (decision 27).
+    svc = await start({ holdTtlSeconds: 1, sweepIntervalMs: 600_000, ownDatabase: true });
     const productId = await svc.createProduct(5);
     const holdId = await svc.placeHold(productId, 2);
     expect(await svc.scheduledExpiries()).toBe(1);

@@ -22,4 +22,21 @@ async function jsonBody(app: FastifyInstance): Promise<void> {
   });
 }
 
+/**
+ * The same parser as a plain function of the text, throwing what it would answer through `done`:
+ * for the hot lane (decision 29), which parses bodies before Fastify sees the request.
+ */
+export function jsonTextParser(app: FastifyInstance): (text: string) => unknown {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  return (text) => {
+    let result: { err: Error | null; value: unknown } | undefined;
+    void parse(undefined as never, text, (err, value) => {
+      result = { err, value };
+    });
+    if (!result) throw new Error('the JSON parser did not answer at once');
+    if (result.err) throw result.err;
+    return result.value;
+  };
+}
+
 export default fp(jsonBody, { name: 'json-body' });

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDomainError, ServiceUnavailableError, type DomainError } from '../../domain/errors.ts';
+import type { HotAnswer } from '../hot-lane.ts';
 import { DOMAIN_PROBLEMS, HTTP_PROBLEMS, PROBLEM_BASE, type ProblemKind } from '../problem-types.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -63,20 +64,27 @@ export class PreparedProblems {
 
   constructor(private readonly maxEntries = 1_000) {}
 
-  send(reply: FastifyReply, key: string, error: () => DomainError): FastifyReply {
+  /** The answer for `key` to one request: its `instance` (the URL) and `request_id` added. */
+  answer(key: string, error: () => DomainError, url: string, id: string): HotAnswer {
     let p = this.prepared.get(key);
     if (!p) {
       if (this.prepared.size >= this.maxEntries) this.prepared.clear();
       p = prepare(error());
       this.prepared.set(key, p);
     }
-    const { url, id } = reply.request;
     const instance = url.length > 512 ? '' : `,"instance":${JSON.stringify(url)}`;
-    if (p.retryAfter !== undefined) reply.header('retry-after', p.retryAfter);
-    return reply
-      .code(p.status)
-      .type(PROBLEM_JSON_UTF8)
-      .send(`${p.head}${instance},"request_id":${JSON.stringify(id)}${p.tail}`);
+    return {
+      status: p.status,
+      contentType: PROBLEM_JSON_UTF8,
+      body: `${p.head}${instance},"request_id":${JSON.stringify(id)}${p.tail}`,
+      retryAfter: p.retryAfter,
+    };
+  }
+
+  send(reply: FastifyReply, key: string, error: () => DomainError): FastifyReply {
+    const { status, contentType, body, retryAfter } = this.answer(key, error, reply.request.url, reply.request.id);
+    if (retryAfter !== undefined) reply.header('retry-after', retryAfter);
+    return reply.code(status).type(contentType).send(body);
   }
 }
 

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { preHandlerHookHandler } from 'fastify';
+import type { Static } from 'typebox';
 import { getHold } from '../../../app/get-hold.ts';
-import { placeHold } from '../../../app/place-hold.ts';
+import { knownRefusal, placeHold } from '../../../app/place-hold.ts';
 import { releaseHold } from '../../../app/release-hold.ts';
 import { holdView } from '../../../app/views.ts';
-import { insufficientStock } from '../../../domain/cart.ts';
+import { insufficientStock, type HoldLine, type LineShortfall } from '../../../domain/cart.ts';
 import { holdNotFound } from '../../../domain/errors.ts';
 import { PreparedProblems } from '../../plugins/problem.ts';
 import { CUSTOMER_SECURITY, customerSource, resolveCustomer } from '../../plugins/customer-auth.ts';
@@ -13,6 +14,18 @@ import { Hold } from '../../../contract/holds.ts';
 import { HoldParams, PlaceHoldBody } from '../../schemas/holds.ts';
 import { isUuid } from '../../uuid.ts';
 import { contextFor } from '../../request-context.ts';
+import { bodyValidator } from '../../validation.ts';
+
+type PlaceHoldRequest = Static<typeof PlaceHoldBody>;
+
+const linesOf = (body: PlaceHoldRequest): HoldLine[] =>
+  'items' in body
+    ? body.items.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
+    : [{ productId: body.product_id, quantity: body.quantity }];
+
+/** Names everything an insufficient-stock refusal says, so equal keys are equal documents. */
+const refusalKey = (shortfalls: readonly LineShortfall[]): string =>
+  shortfalls.map((s) => `${s.productId}:${s.requested}:${s.available}`).join(',');
 
 const holds: FastifyPluginAsyncTypebox = async (app) => {
   const { ctx } = app.flashsale;
@@ -28,6 +41,24 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
     if (settled) void settled.then(() => done(), done);
     else done();
   };
+
+  // The route's refusal from the hot lane, before the router, when memory alone decides it (decision 29).
+  // Not with customer tokens or a rate limit: both need their own checks first, and only this route makes them.
+  if (!app.flashsale.customerJwtSecret && !app.flashsale.holdRateLimit) {
+    const { pulse } = app.flashsale;
+    app.hotLane.post(
+      '/api/holds',
+      bodyValidator(PlaceHoldBody),
+      (body, request) => {
+        const hold = body as PlaceHoldRequest;
+        const shortfalls = knownRefusal(ctx, { lines: linesOf(hold), customerId: hold.customer_id ?? null });
+        return (
+          shortfalls && refusals.answer(refusalKey(shortfalls), () => insufficientStock(shortfalls), request.url, request.id)
+        );
+      },
+      pulse ? (status, ms) => pulse.holdAnswered(ms, status) : undefined,
+    );
+  }
 
   app.post(
     '/api/holds',
@@ -52,16 +83,11 @@ const holds: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: settleCustomer,
     },
     async (request, reply) => {
-      const body = request.body;
-      const lines =
-        'items' in body
-          ? body.items.map((l) => ({ productId: l.product_id, quantity: l.quantity }))
-          : [{ productId: body.product_id, quantity: body.quantity }];
+      const lines = linesOf(request.body);
       const outcome = await placeHold(contextFor(request), { lines, customerId: request.customerId });
       if (outcome.kind === 'short') {
         const { shortfalls } = outcome;
-        const key = shortfalls.map((s) => `${s.productId}:${s.requested}:${s.available}`).join(',');
-        return refusals.send(reply, key, () => insufficientStock(shortfalls));
+        return refusals.send(reply, refusalKey(shortfalls), () => insufficientStock(shortfalls));
       }
       const { hold } = outcome;
       return reply.code(201).header('location', `/api/holds/${hold.id}`).send(holdView(hold));

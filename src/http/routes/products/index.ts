@@ -14,6 +14,18 @@ const MAX_ANSWERS = 10_000;
 const products: FastifyPluginAsyncTypebox = async (app) => {
   // A product read during a sale answers the same document until its stock or details change.
   const answers = new Map<number, { details: ProductDetails; available: number; body: string }>();
+  const { ctx, catalog } = app.flashsale;
+  // The hot lane (decision 29) answers a read with the bytes this route wrote for the product's
+  // current state; the first read of each new state comes through the route and writes them.
+  app.hotLane.get('/api/products/:id', '/api/products/', (rest) => {
+    const id = Number(rest);
+    const kept = answers.get(id);
+    if (!kept || String(id) !== rest) return undefined;
+    const known = knownProduct(ctx, catalog, id);
+    return known && kept.details === known.details && kept.available === known.available
+      ? { status: 200, contentType: JSON_UTF8, body: kept.body }
+      : undefined;
+  });
   app.get(
     '/api/products',
     {
@@ -44,7 +56,6 @@ const products: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { ctx, catalog } = app.flashsale;
       const id = request.params.id;
       const known = knownProduct(ctx, catalog, id);
       if (!known) return getProduct(contextFor(request), catalog, id);
