@@ -58,28 +58,50 @@ async function main(): Promise<void> {
     const load = (l: Omit<HttpLoad, 'seconds' | 'connections'> & { connections?: number }) => (seconds: number) =>
       autocannonLoad({ connections: CONNECTIONS, seconds, ...l });
 
+    // In a full run, the same service without its hot lane (decision 29) runs beside the two in the
+    // reject and read scenarios, so that the table shows what the lane is worth in the same run.
+    const noLane =
+      !smoke && (want('reject') || want('reads')) ? await startApi({ ...apiEnv, HOT_LANE: 'false' }, PORTS.api + 4) : null;
+    if (noLane) servers.push(noLane);
     const soldOut = await insertBenchProduct(env.pool, 0);
     const readable = await insertBenchProduct(env.pool, 100);
-    // Warm both servers (JIT, connections, mirror keys) before anything is measured.
+    // Warm the servers (JIT, connections, mirror keys) before anything is measured.
     for (const l of [
       { url: `${api.url}/api/holds`, method: 'POST' as const, body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 },
       { url: `${bare.url}/bare/hold`, method: 'POST' as const, body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 },
       { url: `${api.url}/api/products/${readable}`, expectStatus: 200 },
       { url: `${bare.url}/bare/stock/${readable}`, expectStatus: 200 },
+      ...(noLane
+        ? [
+            {
+              url: `${noLane.url}/api/holds`,
+              method: 'POST' as const,
+              body: { product_id: soldOut, quantity: 1 },
+              expectStatus: 409,
+            },
+            { url: `${noLane.url}/api/products/${readable}`, expectStatus: 200 },
+          ]
+        : []),
     ])
       await autocannonLoad({ ...l, connections: 16, seconds: 1 });
 
     if (want('reject')) {
       say('1/8 reject path');
-      const [reject, rejectBase] = await interleaved(
+      const refusal = (url: string) =>
+        load({ url: `${url}/api/holds`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 });
+      const [reject, rejectBase, rejectNoLane] = await interleaved(
         ROUNDS,
         [
-          load({ url: `${api.url}/api/holds`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 }),
+          refusal(api.url),
           load({ url: `${bare.url}/bare/hold`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 }),
+          ...(noLane ? [refusal(noLane.url)] : []),
         ],
         SECONDS,
       );
       rows.push(ratioRow('1 reject path: holds on a sold-out product', reject, rejectBase, 0.9, 'bare Fastify + 1 EVALSHA'));
+      if (rejectNoLane) {
+        rows.push(ratioRow('1 reject path with HOT_LANE=false', rejectNoLane, rejectBase, null, 'bare Fastify + 1 EVALSHA'));
+      }
     }
     if (want('sell')) {
       say('2/8 sell path');
@@ -276,15 +298,17 @@ async function main(): Promise<void> {
     }
     if (want('reads')) {
       say('3/8 reads');
-      const [reads, readsBase] = await interleaved(
+      const [reads, readsBase, readsNoLane] = await interleaved(
         ROUNDS,
         [
           load({ url: `${api.url}/api/products/${readable}`, expectStatus: 200 }),
           load({ url: `${bare.url}/bare/stock/${readable}`, expectStatus: 200 }),
+          ...(noLane ? [load({ url: `${noLane.url}/api/products/${readable}`, expectStatus: 200 })] : []),
         ],
         SECONDS,
       );
       rows.push(ratioRow('3 reads: GET /api/products/{id}', reads, readsBase, 1.0, 'bare Fastify + 1 GET'));
+      if (readsNoLane) rows.push(ratioRow('3 reads with HOT_LANE=false', readsNoLane, readsBase, null, 'bare Fastify + 1 GET'));
     }
     if (want('reads')) {
       say('3/8 near cache staleness, two API processes');
