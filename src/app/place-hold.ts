@@ -149,7 +149,8 @@ const RULE_METRIC = {
  */
 async function settle(ctx: AppContext, decision: HoldDecision): Promise<PlacedHold> {
   for (const r of decision.rules) ctx.catalog?.learn(r.productId, r.rules);
-  await syncMirror(ctx, decision.mirror);
+  // Only the first hold of each product in a batch has stock to mirror; the others go on at once.
+  if (decision.mirror.length > 0) await syncMirror(ctx, decision.mirror);
   switch (decision.kind) {
     case 'unknown-product':
       ctx.metrics.holdRejected('product_not_found');

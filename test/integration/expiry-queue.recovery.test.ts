@@ -45,4 +45,23 @@ describe('the expiry queue after its first connection check failed', () => {
     expect(job?.id).toBe(holdId);
     await scheduler.close();
   });
+
+  it('gives up on a job Redis does not answer after a second, so the hold is answered and left to the sweeper', async () => {
+    const scheduler = new BullMqExpiryScheduler(redis, 'timeout:bull');
+    await scheduler.queue.waitUntilReady();
+    await scheduler.schedule(randomUUID(), 60_000);
+    server.pause();
+    const started = performance.now();
+    try {
+      await expect(scheduler.schedule(randomUUID(), 60_000)).rejects.toThrow('scheduling hold expiry timed out after 1000 ms');
+      // Before the connection's own command timeout (2 s) would have failed it.
+      expect(performance.now() - started).toBeLessThan(1_900);
+    } finally {
+      server.resume();
+    }
+    const holdId = randomUUID();
+    await scheduler.schedule(holdId, 60_000);
+    expect((await scheduler.queue.getJob(holdId))?.id).toBe(holdId);
+    await scheduler.close();
+  });
 });

@@ -124,6 +124,32 @@ describe('the batcher itself, on separate pools', () => {
     expect(await svc.dbAvailable(productId)).toBe(0);
   });
 
+  it('each hold of a batch gets the times the database wrote, in dates of its own', async () => {
+    const productId = await svc.createProduct(10);
+    const batcher = new HoldBatcher(pools[0]!, { maxBatch: 100, windowMs: 0 });
+    const results = await Promise.all([1, 1, 1].map((q) => batcher.place([{ productId, quantity: q }], 90)));
+    const holds = results.map((r) => (r.kind === 'placed' ? r.hold : null));
+    expect(holds.every((h) => h !== null)).toBe(true);
+    const { rows } = await svc.rt.pool.query<{ id: string; expires_at: Date; created_at: Date }>(
+      'select id, expires_at, created_at from holds where id = any($1::uuid[])',
+      [holds.map((h) => h!.id)],
+    );
+    for (const h of holds) {
+      const row = rows.find((r) => r.id === h!.id)!;
+      expect(h!.expires_at.getTime()).toBe(row.expires_at.getTime());
+      expect(h!.created_at.getTime()).toBe(row.created_at.getTime());
+      // One transaction: the hold was created at the batch's database clock, 90 s before it expires.
+      expect(h!.db_now.getTime()).toBe(row.created_at.getTime());
+      expect(h!.expires_at.getTime() - h!.created_at.getTime()).toBe(90_000);
+    }
+    // The batch's holds share their times, not their Date objects: changing one changes no other.
+    const [first, second] = holds;
+    expect(first!.expires_at).not.toBe(second!.expires_at);
+    expect(first!.created_at).not.toBe(first!.db_now);
+    first!.expires_at.setTime(0);
+    expect(second!.expires_at.getTime()).toBe(rows[0]!.expires_at.getTime());
+  });
+
   it('four batchers on four pools, 2,000 requests of 1-3 units for 1,000 units: no oversell, exact books', async () => {
     const productId = await svc.createProduct(1_000);
     const batchers = pools.map((p) => new HoldBatcher(p, { maxBatch: 64, windowMs: 1 }));

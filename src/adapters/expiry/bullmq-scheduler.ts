@@ -9,14 +9,25 @@ export const EXPIRY_QUEUE = 'hold-expiry';
 /** How long a request waits for the queue before leaving the hold to the sweeper. */
 const QUEUE_TIMEOUT_MS = 1_000;
 
-/** BullMQ waits for its connection indefinitely; a request must not. */
+/**
+ * BullMQ waits for its connection indefinitely; a request must not. One promise settled by whichever
+ * comes first (every placed hold passes here, so no race of three promises and a finally); a late
+ * failure after the timeout has nobody to tell and is dropped.
+ */
 function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} timed out after ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  work.catch(() => {}); // a late failure after the timeout has nobody to tell
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** A hold's expiry (job name `expire`) or an order's payment deadline (`cancel-unpaid-order`). */

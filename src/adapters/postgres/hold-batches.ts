@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { HoldLine, LineShortfall } from '../../domain/cart.ts';
 import type { HoldStatus } from '../../domain/hold.ts';
 import type { SaleRules } from '../../domain/fair-sale.ts';
@@ -7,6 +8,34 @@ import { sql } from './db.ts';
 import { present } from '../../domain/present.ts';
 
 const PLACE_HOLDS = sql('place-holds');
+const TIMESTAMPTZ: number = pg.types.builtins.TIMESTAMPTZ;
+const builtinParser = pg.types.getTypeParser as (oid: number, format: 'text' | 'binary') => (text: string) => unknown;
+const parseTimestamptz = builtinParser(TIMESTAMPTZ, 'text');
+
+/**
+ * The type parsers of one batch's rows: pg's own, except that each distinct timestamp text is
+ * parsed once. Every row of a batch carries the same database clock twice (created_at and db_now
+ * are the transaction's now()) and its granted holds the same expires_at, so a batch has two
+ * distinct timestamps (and its products' sale windows) however many rows it returns. Each row
+ * still gets Date objects of its own.
+ */
+function batchTypes(): pg.CustomTypesConfig {
+  const seen = new Map<string, number>();
+  const timestamptz = (text: string): unknown => {
+    let ms = seen.get(text);
+    if (ms === undefined) {
+      const parsed = parseTimestamptz(text);
+      // 'infinity' parses to a number, not a date: left as pg gives it.
+      if (!(parsed instanceof Date)) return parsed;
+      ms = parsed.getTime();
+      seen.set(text, ms);
+    }
+    return new Date(ms);
+  };
+  const getTypeParser = (oid: number, format: 'text' | 'binary' = 'text') =>
+    oid === TIMESTAMPTZ && format === 'text' ? timestamptz : builtinParser(oid, format);
+  return { getTypeParser };
+}
 
 export interface HoldRequest {
   /** The hold's id, chosen by the caller so each answer can be matched to its request. */
@@ -105,14 +134,18 @@ export async function placeHolds(db: Db, requests: readonly HoldRequest[], ttlSe
       lineQuantity.push(line.quantity);
     }
   });
-  const { rows } = await db.query<LineRow>(PLACE_HOLDS, [
-    requests.map((r) => r.id),
-    requests.map((r) => r.customerId ?? null),
-    ttlSeconds,
-    lineRequest,
-    lineProduct,
-    lineQuantity,
-  ]);
+  const { rows } = await db.query<LineRow>({
+    text: PLACE_HOLDS,
+    values: [
+      requests.map((r) => r.id),
+      requests.map((r) => r.customerId ?? null),
+      ttlSeconds,
+      lineRequest,
+      lineProduct,
+      lineQuantity,
+    ],
+    types: batchTypes(),
+  });
   return decisions(requests, rows);
 }
 
