@@ -54,6 +54,8 @@ export class SalePulse implements Metrics {
   private readonly pending = new Map<number, PulseTally>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** Flushes that failed since the last one that reached the store. */
+  private lostFlushes = 0;
 
   constructor(
     private readonly store: SalePulseStore,
@@ -102,12 +104,35 @@ export class SalePulse implements Metrics {
     for (const [second] of due) this.pending.delete(second);
     this.flushing = this.flushing.then(() =>
       Promise.all(due.map(([second, tally]) => this.store.add(second, tally))).then(
-        () => undefined,
+        () => this.storeAnswered(due.length),
         // A lost second shows as a dip on the dashboard; the sale itself never depends on it.
-        (err: unknown) => this.log.warn({ err }, 'could not add this second to the live dashboard figures'),
+        (err: unknown) => this.storeFailed(err),
       ),
     );
     return this.flushing;
+  }
+
+  /**
+   * A store that is down fails every second: the first failure is logged, the others counted, and
+   * the first second added again ends the outage with how many were lost (one line each way, as
+   * the clients log their connections' outages).
+   */
+  private storeFailed(err: unknown): void {
+    if (this.lostFlushes++ === 0) {
+      this.log.warn(
+        { err },
+        'could not add this second to the live dashboard figures; further failures are counted until one is added',
+      );
+    }
+  }
+
+  private storeAnswered(seconds: number): void {
+    if (seconds === 0 || this.lostFlushes === 0) return;
+    this.log.info(
+      { lostFlushes: this.lostFlushes },
+      `live dashboard figures are added again after ${this.lostFlushes} failed flushes`,
+    );
+    this.lostFlushes = 0;
   }
 
   /** Flushes just after every second boundary, until stopped. */

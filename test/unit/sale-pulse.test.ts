@@ -91,4 +91,47 @@ describe('SalePulse', () => {
     pulse.holdPlaced();
     await expect(pulse.stop()).resolves.toBeUndefined();
   });
+
+  it('a store that stays down is logged once, and once more when a second is added again', async () => {
+    let now = 1_700_000_000_000;
+    let down = true;
+    const lines: { level: string; msg: string; fields: Record<string, unknown> }[] = [];
+    const log = Object.fromEntries(
+      ['debug', 'info', 'warn', 'error'].map((level) => [
+        level,
+        (fields: Record<string, unknown>, msg: string) => lines.push({ level, msg, fields }),
+      ]),
+    ) as unknown as Logger;
+    const pulse = new SalePulse(
+      { add: () => (down ? Promise.reject(new Error('down')) : Promise.resolve()), read: async () => [] },
+      log,
+      () => now,
+    );
+    for (let i = 0; i < 5; i++) {
+      pulse.holdPlaced();
+      now += 1_000;
+      await pulse.flush();
+    }
+    expect(lines.map((l) => l.level)).toEqual(['warn']);
+    // A second with nothing counted sends nothing, so it says nothing about the store.
+    now += 1_000;
+    down = false;
+    await pulse.flush();
+    expect(lines).toHaveLength(1);
+    pulse.holdPlaced();
+    now += 1_000;
+    await pulse.flush();
+    expect(lines.map((l) => [l.level, l.fields['lostFlushes']])).toEqual([
+      ['warn', undefined],
+      ['info', 5],
+    ]);
+    // Up again: each later failure starts a new outage, logged once.
+    down = true;
+    for (let i = 0; i < 3; i++) {
+      pulse.holdPlaced();
+      now += 1_000;
+      await pulse.flush();
+    }
+    expect(lines.map((l) => l.level)).toEqual(['warn', 'info', 'warn']);
+  });
 });
