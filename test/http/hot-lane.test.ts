@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,6 +194,24 @@ describe('the hot lane', () => {
     );
     expect(rows[0]!.n).toBe(40);
     await svc.expectInvariants([product]);
+  });
+
+  it('survives a client that goes away in the middle of a body it was reading', async () => {
+    const soldOut = await svc.createProduct(0);
+    const { port } = new URL(svc.url);
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(Number(port), '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(
+        'POST /api/holds HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n' +
+          `{"product_id":${soldOut},`,
+      );
+      await new Promise((r) => setTimeout(r, 5));
+      socket.destroy();
+    }
+    const body = JSON.stringify({ product_id: soldOut, quantity: 1 });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => overHttp('POST', '/api/holds', body)));
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(409));
   });
 
   it('steps aside while request lines are logged', async () => {
