@@ -64,11 +64,12 @@ async function main(): Promise<void> {
       !smoke && (want('reject') || want('reads')) ? await startApi({ ...apiEnv, HOT_LANE: 'false' }, PORTS.api + 4) : null;
     if (noLane) servers.push(noLane);
     const soldOut = await insertBenchProduct(env.pool, 0);
+    const refusalBody = { product_id: soldOut, quantity: 1 };
     const readable = await insertBenchProduct(env.pool, 100);
     // Warm the servers (JIT, connections, mirror keys) before anything is measured.
     for (const l of [
-      { url: `${api.url}/api/holds`, method: 'POST' as const, body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 },
-      { url: `${bare.url}/bare/hold`, method: 'POST' as const, body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 },
+      { url: `${api.url}/api/holds`, method: 'POST' as const, body: refusalBody, expectStatus: 409 },
+      { url: `${bare.url}/bare/hold`, method: 'POST' as const, body: refusalBody, expectStatus: 409 },
       { url: `${api.url}/api/products/${readable}`, expectStatus: 200 },
       { url: `${bare.url}/bare/stock/${readable}`, expectStatus: 200 },
       ...(noLane
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
             {
               url: `${noLane.url}/api/holds`,
               method: 'POST' as const,
-              body: { product_id: soldOut, quantity: 1 },
+              body: refusalBody,
               expectStatus: 409,
             },
             { url: `${noLane.url}/api/products/${readable}`, expectStatus: 200 },
@@ -87,13 +88,12 @@ async function main(): Promise<void> {
 
     if (want('reject')) {
       say('1/8 reject path');
-      const refusal = (url: string) =>
-        load({ url: `${url}/api/holds`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 });
+      const refusal = (url: string) => load({ url: `${url}/api/holds`, method: 'POST', body: refusalBody, expectStatus: 409 });
       const [reject, rejectBase, rejectNoLane] = await interleaved(
         ROUNDS,
         [
           refusal(api.url),
-          load({ url: `${bare.url}/bare/hold`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 }),
+          load({ url: `${bare.url}/bare/hold`, method: 'POST', body: refusalBody, expectStatus: 409 }),
           ...(noLane ? [refusal(noLane.url)] : []),
         ],
         SECONDS,
@@ -379,7 +379,7 @@ async function main(): Promise<void> {
       );
       const refused = await countRoundTrips(
         env2,
-        { url: `${api.url}/api/holds`, method: 'POST', body: { product_id: soldOut, quantity: 1 }, expectStatus: 409 },
+        { url: `${api.url}/api/holds`, method: 'POST', body: refusalBody, expectStatus: 409 },
         requests,
         32,
       );

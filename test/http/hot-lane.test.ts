@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMetrics } from '../helpers/metrics.ts';
 import { countBy, eventually, TestService } from '../helpers/service.ts';
 
 /**
@@ -44,11 +45,8 @@ describe('the hot lane', () => {
     return { status: res.statusCode, headers: comparable(res.headers), body: res.body };
   }
 
-  async function metric(line: string): Promise<number> {
-    const text = await svc.get<string>('/metrics').then((r) => r.body);
-    const found = text.split('\n').find((l) => l.startsWith(line + ' '));
-    return found ? Number(found.slice(line.length + 1)) : 0;
-  }
+  const metric = async (series: string): Promise<number> =>
+    parseMetrics((await svc.get<string>('/metrics')).body).get(series) ?? 0;
 
   it('refuses a sold-out product with the route’s bytes and headers, and counts each refusal like the route', async () => {
     const soldOut = await svc.createProduct(0);

@@ -15,16 +15,19 @@ const products: FastifyPluginAsyncTypebox = async (app) => {
   // A product read during a sale answers the same document until its stock or details change.
   const answers = new Map<number, { details: ProductDetails; available: number; body: string }>();
   const { ctx, catalog } = app.flashsale;
+  /** The bytes written for the product in this state (the same details object, the same stock), if any. */
+  const keptBody = (id: number, known: { details: ProductDetails; available: number }): string | undefined => {
+    const kept = answers.get(id);
+    return kept?.details === known.details && kept.available === known.available ? kept.body : undefined;
+  };
   // The hot lane (decision 29) answers a read with the bytes this route wrote for the product's
   // current state; the first read of each new state comes through the route and writes them.
   app.hotLane.get('/api/products/:id', '/api/products/', (rest) => {
     const id = Number(rest);
-    const kept = answers.get(id);
-    if (!kept || String(id) !== rest) return undefined;
+    if (!answers.has(id) || String(id) !== rest) return undefined;
     const known = knownProduct(ctx, catalog, id);
-    return known && kept.details === known.details && kept.available === known.available
-      ? { status: 200, contentType: JSON_UTF8, body: kept.body }
-      : undefined;
+    const body = known && keptBody(id, known);
+    return body === undefined ? undefined : { status: 200, contentType: JSON_UTF8, body };
   });
   app.get(
     '/api/products',
@@ -60,8 +63,7 @@ const products: FastifyPluginAsyncTypebox = async (app) => {
       const known = knownProduct(ctx, catalog, id);
       if (!known) return getProduct(contextFor(request), catalog, id);
       // The same bytes the route's serializer writes, written once per state of the product.
-      const kept = answers.get(id);
-      let body = kept?.details === known.details && kept.available === known.available ? kept.body : undefined;
+      let body = keptBody(id, known);
       if (body === undefined) {
         body = reply.serialize(productView(known.details, known.available)) as string; // the schema's serializer writes text
         if (answers.size >= MAX_ANSWERS) answers.clear();
