@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Cluster, type ClientContext, type Result } from 'ioredis';
+import { present } from '../../domain/present.ts';
 import type { RedisClient } from './client.ts';
 import type { MirrorWriteResult, StockMirror, StockSnapshot } from '../../app/ports.ts';
 
@@ -78,7 +79,7 @@ export class RedisStockMirror implements StockMirror {
     if (snapshots.length === 0) return [];
     // A pipeline must stay on one node; on a cluster the products' slots are spread over all masters,
     // so each write goes alone (auto-pipelining, where enabled, still batches them per node).
-    if (this.redis instanceof Cluster) return Promise.all(snapshots.map((s) => this.write(s)));
+    if (this.redis instanceof Cluster) return this.writeEachInOrder(snapshots);
     const pipeline = this.redis.pipeline();
     for (const s of snapshots) {
       pipeline.flashsaleSetStock(
@@ -95,5 +96,27 @@ export class RedisStockMirror implements StockMirror {
       if (err) throw err;
       return mirrorResult(code);
     });
+  }
+
+  /**
+   * Products side by side, but the writes of one product one after another: a command the cluster
+   * client sends again (after MOVED, NOSCRIPT or a reconnect) goes behind the ones sent after it, so
+   * two concurrent writes of one product could reach Redis in the other order, and the older
+   * snapshot would be answered `stale` instead of in its turn.
+   */
+  private async writeEachInOrder(snapshots: StockSnapshot[]): Promise<MirrorWriteResult[]> {
+    const results: MirrorWriteResult[] = [];
+    const byProduct = new Map<number, number[]>();
+    snapshots.forEach((s, i) => {
+      const indexes = byProduct.get(s.productId);
+      if (indexes) indexes.push(i);
+      else byProduct.set(s.productId, [i]);
+    });
+    await Promise.all(
+      [...byProduct.values()].map(async (indexes) => {
+        for (const i of indexes) results[i] = await this.write(present(snapshots[i], `snapshot ${i}`));
+      }),
+    );
+    return results;
   }
 }
