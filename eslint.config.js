@@ -45,6 +45,16 @@ export default tseslint.config(
     },
   },
   {
+    files: ['test/**'],
+    rules: {
+      // Vitest 4 sends a test's console output to the main process without waiting for it; a line
+      // still in flight when the file's worker closes fails the whole run with no failed test
+      // ("Closing rpc while onUserConsoleLog was pending"). A test reports figures with its awaited
+      // `annotate`, which the verbose reporter prints.
+      'no-console': 'error',
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: {

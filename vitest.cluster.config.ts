@@ -7,6 +7,8 @@ export default defineConfig({
     include: ['test/cluster/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
     fileParallelism: false,
+    // Each run's figures are test annotations; the verbose reporter prints them under each test.
+    reporters: ['verbose'],
     testTimeout: 300_000,
     hookTimeout: 90_000,
   },

@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts'],
     fileParallelism: false,
+    // Each run's figures are test annotations; the verbose reporter prints them under each test.
+    reporters: ['verbose'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
   },

@@ -30,8 +30,9 @@ const apiPorts = async (): Promise<[number, number]> => {
 };
 
 describe('a flash sale on a Redis Cluster survives', () => {
-  it('kill -9 of the master that owns the hot product’s slot, mid-sale', async () => {
+  it('kill -9 of the master that owns the hot product’s slot, mid-sale', async ({ annotate }) => {
     const s = await runScenario({
+      annotate,
       name: 'cluster-hot-master-kill',
       ports: { apis: await apiPorts() },
       redis: new RedisCluster(),
@@ -51,8 +52,9 @@ describe('a flash sale on a Redis Cluster survives', () => {
     expect(s.fault['promoted']).not.toBe(s.fault['killed']);
   });
 
-  it('kill -9 of the master that owns the expiry queue’s slot, mid-sale', async () => {
+  it('kill -9 of the master that owns the expiry queue’s slot, mid-sale', async ({ annotate }) => {
     const s = await runScenario({
+      annotate,
       name: 'cluster-queue-master-kill',
       ports: { apis: await apiPorts() },
       redis: new RedisCluster(),
@@ -93,8 +95,9 @@ describe('a flash sale on a Redis Cluster survives', () => {
     expect(s.after['queuePending'], 'expiry jobs left on the promoted master').toBe(0);
   });
 
-  it('the whole cluster stopped for 10 s mid-sale, then restarted empty', async () => {
+  it('the whole cluster stopped for 10 s mid-sale, then restarted empty', async ({ annotate }) => {
     const s = await runScenario({
+      annotate,
       name: 'cluster-stopped-restarted-empty',
       ports: { apis: await apiPorts() },
       redis: new RedisCluster(),

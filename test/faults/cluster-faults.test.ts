@@ -16,8 +16,9 @@ const BUYERS = 200;
 const TTL_SECONDS = 3;
 
 describe('a flash sale across two API processes and a worker survives', () => {
-  it('kill -9 of one API process mid-sale, then its restart', async () => {
+  it('kill -9 of one API process mid-sale, then its restart', async ({ annotate }) => {
     const s = await runScenario({
+      annotate,
       name: 'api-kill',
       redis: new RedisServer(),
       holdTtlSeconds: TTL_SECONDS,
@@ -37,9 +38,10 @@ describe('a flash sale across two API processes and a worker survives', () => {
     expect(s.requests.connectionFailures).toBeGreaterThan(0);
   });
 
-  it('kill -9 of the worker for twice the hold TTL, then its restart', async () => {
+  it('kill -9 of the worker for twice the hold TTL, then its restart', async ({ annotate }) => {
     const downMs = TTL_SECONDS * 2_000;
     const s = await runScenario({
+      annotate,
       name: 'worker-kill',
       redis: new RedisServer(),
       holdTtlSeconds: TTL_SECONDS,
@@ -60,8 +62,9 @@ describe('a flash sale across two API processes and a worker survives', () => {
     expect(s.lags.byPath['sweeper'] ?? 0, 'holds the API processes swept while no worker ran').toBeGreaterThan(0);
   });
 
-  it('FLUSHALL on Redis mid-sale: mirror, idempotency keys and expiry jobs all gone', async () => {
+  it('FLUSHALL on Redis mid-sale: mirror, idempotency keys and expiry jobs all gone', async ({ annotate }) => {
     const s = await runScenario({
+      annotate,
       name: 'redis-flushall',
       redis: new RedisServer(),
       holdTtlSeconds: TTL_SECONDS,
@@ -84,8 +87,9 @@ describe('a flash sale across two API processes and a worker survives', () => {
     expectSurvived(s);
   });
 
-  it('Redis killed mid-sale, down for longer than a client waits, and restarted empty', async () => {
+  it('Redis killed mid-sale, down for longer than a client waits, and restarted empty', async ({ annotate }) => {
     const s = await runScenario({
+      annotate,
       name: 'redis-restart',
       redis: new RedisServer(),
       holdTtlSeconds: TTL_SECONDS,
@@ -102,9 +106,10 @@ describe('a flash sale across two API processes and a worker survives', () => {
     expectSurvived(s);
   });
 
-  it('PostgreSQL backends of every process terminated mid-sale, three times', async () => {
+  it('PostgreSQL backends of every process terminated mid-sale, three times', async ({ annotate }) => {
     let terminated = 0;
     const s = await runScenario({
+      annotate,
       name: 'pg-terminate',
       redis: new RedisServer(),
       holdTtlSeconds: TTL_SECONDS,

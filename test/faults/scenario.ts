@@ -19,6 +19,11 @@ export interface ScenarioOptions<R extends RedisBackend & ProbedBackend = RedisS
   durationMs: number;
   /** Injects the fault while the sale runs; says which API was down when, and when expiry could resume. */
   fault: (cluster: Cluster<R>, productIds: number[]) => Promise<FaultReport>;
+  /**
+   * The test's `annotate`: the run's figures go through it (awaited, unlike a console line a worker
+   * may still be sending when it closes), and the verbose reporter prints them.
+   */
+  annotate: (message: string) => Promise<unknown>;
   /** Further checks once every hold is final; their figures are reported as `after`. */
   afterSettle?: (cluster: Cluster<R>, probe: RedisClient) => Promise<Record<string, unknown>>;
 }
@@ -125,7 +130,7 @@ export async function runScenario<R extends RedisBackend & ProbedBackend>(opts: 
       summary.logsOnFailure = [...cluster.apis, cluster.worker].map((p) => p.log.join('').slice(-2_000));
     }
     // The figures docs/reliability.md reports.
-    console.log(JSON.stringify({ ...summary, cli: { code: cli.code } }, null, 1));
+    await opts.annotate(JSON.stringify({ ...summary, cli: { code: cli.code } }, null, 1));
     return summary;
   } finally {
     probe?.disconnect();

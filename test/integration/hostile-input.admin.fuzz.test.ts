@@ -41,7 +41,6 @@ describe('hostile input on the admin API: a 4xx problem, never a write', () => {
     before = await dbSnapshot(svc.rt.pool);
   });
   afterAll(async () => {
-    console.info(`hostile admin inputs tried: ${JSON.stringify(tried)} total=${Object.values(tried).reduce((a, b) => a + b, 0)}`);
     await svc.close();
   });
 
@@ -192,7 +191,10 @@ describe('hostile input on the admin API: a 4xx problem, never a write', () => {
     );
   });
 
-  it('left the database exactly as it was', async () => {
+  it('left the database exactly as it was', async ({ annotate }) => {
+    await annotate(
+      `hostile admin inputs tried: ${JSON.stringify(tried)} total=${Object.values(tried).reduce((a, b) => a + b, 0)}`,
+    );
     expect(await dbSnapshot(svc.rt.pool)).toEqual(before);
     // Nothing wrote the mirror either: it is still unset (no request read this product) or 10.
     expect([null, 10]).toContain(await svc.mirrorAvailable(productId));

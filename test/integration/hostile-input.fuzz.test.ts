@@ -17,7 +17,7 @@ import { request } from 'undici';
 import { PROBLEM_BASE } from '../../src/http/problem-types.ts';
 
 const secret = newWebhookSecret();
-/** Requests sent per kind of input, printed at the end: how much each kind was tried. */
+/** Requests sent per kind of input, annotated on the last test: how much each kind was tried. */
 const tried: Record<string, number> = {};
 
 describe('hostile input on every public route: always a 4xx problem, never a write', () => {
@@ -36,7 +36,6 @@ describe('hostile input on every public route: always a 4xx problem, never a wri
     before = await dbSnapshot(svc.rt.pool);
   });
   afterAll(async () => {
-    console.info(`hostile inputs tried: ${JSON.stringify(tried)} total=${Object.values(tried).reduce((a, b) => a + b, 0)}`);
     await svc.close();
   });
 
@@ -237,7 +236,10 @@ describe('hostile input on every public route: always a 4xx problem, never a wri
       expect(await expectProblem('unknown routes', 'GET', `/api/${encodeSegment(s)}`)).toBe(404);
   });
 
-  it('left the database exactly as it was: every row count, every product stock and version, every status', async () => {
+  it('left the database exactly as it was: every row count, every product stock and version, every status', async ({
+    annotate,
+  }) => {
+    await annotate(`hostile inputs tried: ${JSON.stringify(tried)} total=${Object.values(tried).reduce((a, b) => a + b, 0)}`);
     expect(await dbSnapshot(svc.rt.pool)).toEqual(before);
     expect(await svc.mirrorAvailable(productId)).toBe(8);
     await svc.expectInvariants([productId]);

@@ -81,7 +81,9 @@ describe('a payment racing its order deadline, across two API processes and a wo
     await db?.drop();
   });
 
-  it('240 races: each order ends paid (stock sold) or cancelled (stock back, refund_due iff paid arrived) or failed; the books add up', async () => {
+  it('240 races: each order ends paid (stock sold) or cancelled (stock back, refund_due iff paid arrived) or failed; the books add up', async ({
+    annotate,
+  }) => {
     const products: number[] = [];
     for (let i = 0; i < 3; i++) products.push((await insertProduct(pool, { name: `race ${i}`, price: 5, stock: STOCK })).id);
     const linesOf = (i: number) =>
@@ -174,7 +176,7 @@ describe('a payment racing its order deadline, across two API processes and a wo
       if (o.payment_status === 'paid')
         for (const l of linesOf(r.i)) soldUnits.set(l.product_id, soldUnits.get(l.product_id)! + l.quantity);
     }
-    console.log(`order deadline races: ${JSON.stringify(outcomes)}`);
+    await annotate(`order deadline races: ${JSON.stringify(outcomes)}`);
     // Both ends of the race happened, or it was no race.
     expect(outcomes['paid -> paid'] ?? 0).toBeGreaterThan(0);
     expect(outcomes['paid -> cancelled (refund due)'] ?? 0).toBeGreaterThan(0);

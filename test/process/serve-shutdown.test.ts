@@ -53,7 +53,7 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
     rmSync(logDir, { recursive: true, force: true });
   });
 
-  it('finishes every request in flight: no connection reset, every answered hold is in the database', async () => {
+  it('finishes every request in flight: no connection reset, every answered hold is in the database', async ({ annotate }) => {
     const created = await request(`${BASE}/api/admin/products`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
@@ -126,7 +126,9 @@ describe('flashsale serve stops gracefully on SIGTERM', () => {
       outcomes.filter((o) => o.status),
       (o) => o.status!,
     );
-    console.log(`requests before SIGTERM ${beforeSignal}, in all ${outcomes.length}; statuses`, statuses, 'errors', errors);
+    await annotate(
+      `requests before SIGTERM ${beforeSignal}, in all ${outcomes.length}; statuses ${JSON.stringify(statuses)} errors ${JSON.stringify(errors)}`,
+    );
     expect(code).toBe(0);
     expect(beforeSignal).toBeGreaterThan(50);
     // The only failure allowed is a refused connection once the listener has closed.
