@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { expect } from 'vitest';
 import { PROBLEM_BASE } from '../../src/http/problem-types.ts';
 import type { TestService } from './service.ts';
@@ -44,7 +43,9 @@ export function problemProbe(service: () => TestService, tried: Record<string, n
   ): Promise<number> => {
     const svc = service();
     tried[kind] = (tried[kind] ?? 0) + 1;
-    const res = await request(svc.url + path, { method: method as 'GET', dispatcher: svc.agent, headers, body });
+    // The dispatcher sends the path as given; `request(url)` would parse it as a URL first and
+    // resolve `.`, `..` and `%2E` segments (`/api/products/.` became the list `/api/products/`).
+    const res = await svc.agent.request({ origin: svc.url, path, method: method as 'GET', headers, body });
     const text = await res.body.text();
     const context = `${kind}: ${method} ${path.slice(0, 200)} ${String(body ?? '').slice(0, 200)} -> ${res.statusCode} ${text.slice(0, 300)}`;
     expect(res.statusCode, context).toBeGreaterThanOrEqual(400);
