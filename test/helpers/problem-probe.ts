@@ -45,7 +45,7 @@ export function problemProbe(service: () => TestService, tried: Record<string, n
     tried[kind] = (tried[kind] ?? 0) + 1;
     // The dispatcher sends the path as given; `request(url)` would parse it as a URL first and
     // resolve `.`, `..` and `%2E` segments (`/api/products/.` became the list `/api/products/`).
-    const res = await svc.agent.request({ origin: svc.url, path, method: method as 'GET', headers, body });
+    const res = await svc.agent.request({ origin: svc.url, path, method, headers, body });
     const text = await res.body.text();
     const context = `${kind}: ${method} ${path.slice(0, 200)} ${String(body ?? '').slice(0, 200)} -> ${res.statusCode} ${text.slice(0, 300)}`;
     expect(res.statusCode, context).toBeGreaterThanOrEqual(400);
